@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as m0001 from './0001_foundation';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Listed explicitly so the same set runs from TypeScript (tests) and compiled JS (service). */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};
+
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, log] = await knex.migrate.latest({ migrationSource });
+  return log as string[];
+}

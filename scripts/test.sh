@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): type-check, lint, build, then jest against a fresh
+# PostgreSQL database per run (created and dropped by test/support) plus the PGlite smoke suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
+echo "== lint"; npx eslint . --max-warnings=0
+echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
+echo "== build"; npx tsc -p tsconfig.build.json
+echo "== jest"; npx jest --ci --maxWorkers="${JEST_WORKERS:-2}" "$@"

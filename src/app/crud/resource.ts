@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import type { FieldError } from '../problem';
+
+/** Declarative description of a CRUD resource; the kit turns it into SQL, validation and routes. */
+export interface ResourceDef {
+  /** Singular name used in audit_log and sync_outbox, e.g. `company`. */
+  object: string;
+  /** URL segment and OpenAPI tag, e.g. `companies`. */
+  path: string;
+  table: string;
+  create: z.ZodObject<any>;
+  update: z.ZodObject<any>;
+  /** Columns that reference another table, checked before writing so errors name the field. */
+  references?: Record<string, string>;
+  /** Single-column unique keys, checked within a batch and against stored rows. */
+  unique?: string[];
+  /** numeric columns compared as exact decimals ('9.975000' equals '9.975'). */
+  decimal?: string[];
+  /** jsonb columns (serialised explicitly: drivers differ). */
+  json?: string[];
+  /** Rules across fields of the merged record (e.g. an amount needs a currency). */
+  rules?: (row: Record<string, any>) => FieldError[];
+}
+
+export const BATCH_LIMIT = 100;

@@ -1,0 +1,3 @@
+export const KNEX = Symbol('KNEX');
+export const CONFIG = Symbol('CONFIG');
+export const LOGGER = Symbol('LOGGER');

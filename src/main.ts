@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { buildService } from './app/bootstrap';
+import { ConfigError, loadConfig } from './app/config';
+import { seedDemoIfEmpty } from './seed/demo.seed';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const service = await buildService(config);
+  const { app, log, db } = service;
+  if (service.generatedAdminKey) {
+    // Printed once: only its hash is stored.
+    process.stdout.write(
+      `\n  First start: an admin API key was created. It is shown only this once:\n\n    ${service.generatedAdminKey}\n\n`,
+    );
+  }
+  if (config.demo) await seedDemoIfEmpty(db, log);
+  await app.listen({ port: config.port, host: config.host });
+  log.info(
+    { port: config.port, host: config.host, storage: config.databaseUrl ? 'postgresql' : 'pglite' },
+    'ledgerline listening',
+  );
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    void app
+      .close()
+      .then(() => db.destroy())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`ledgerline failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
