@@ -13,6 +13,7 @@ const esm = [
   'load-esm',
   'cookie',
   '@electric-sql',
+  'content-disposition',
 ];
 module.exports = {
   testEnvironment: 'node',

@@ -1,14 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { migrateLatest } from '../../migrations';
+import { mountApiDocs } from './api-docs';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import type { AppConfig } from './config';
 import { createDb } from './database';
 import { registerIdempotency } from './idempotency';
+import { requireJsonBodies } from './json-only';
 import { createLogger, NestPinoLogger } from './logger';
 
 export interface RouteEntry {
@@ -51,20 +52,11 @@ export async function buildService(config: AppConfig, opts: BuildOptions = {}): 
     adapter,
     { logger: new NestPinoLogger(log.child({ component: 'nest' })), abortOnError: false },
   );
-  registerIdempotency(app.getHttpAdapter().getInstance(), db);
+  const fastify = app.getHttpAdapter().getInstance();
+  requireJsonBodies(fastify);
+  registerIdempotency(fastify, db);
 
-  const docs = new DocumentBuilder()
-    .setTitle('Ledgerline API')
-    .setDescription(
-      'Commerce hub with accounting sync and a revenue warehouse. Errors are RFC 9457 problem+json.',
-    )
-    .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Bearer <key>' }, 'apiKey')
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, docs), {
-    jsonDocumentUrl: 'api/docs.json',
-    yamlDocumentUrl: 'api/docs.yaml',
-  });
+  mountApiDocs(app);
   await app.init();
 
   const { generated } = await app.get(ApiKeyService).ensureAdminKey(config.adminKey);

@@ -10,6 +10,16 @@ const PG_PROBLEMS: Record<string, { status: number; slug: string; detail: string
   '22P02': { status: 400, slug: 'validation', detail: 'A value has the wrong format.' },
   '22003': { status: 400, slug: 'validation', detail: 'A number is out of range.' },
   '22001': { status: 400, slug: 'validation', detail: 'A value is too long.' },
+  '22021': {
+    status: 400,
+    slug: 'validation',
+    detail: 'A text value contains a character PostgreSQL cannot store.',
+  },
+  '22P05': {
+    status: 400,
+    slug: 'validation',
+    detail: 'A text value contains a character PostgreSQL cannot store.',
+  },
 };
 
 /** Maps anything thrown to RFC 9457 problem+json; only genuinely unexpected errors become 500s. */

@@ -4,8 +4,12 @@ import { Problem, zodFieldErrors } from '../problem';
 
 /** Shared field shapes so every resource validates money, ids and text the same way. */
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-export const text = (max = 500) => z.string().trim().min(1).max(max);
-export const optionalText = (max = 500) => z.string().trim().max(max).nullable().optional();
+const NUL = /\u0000/;
+const storable = (s: string) => !NUL.test(s);
+export const text = (max = 500) =>
+  z.string().trim().min(1).max(max).refine(storable, 'must not contain NUL characters');
+export const optionalText = (max = 500) =>
+  z.string().trim().max(max).refine(storable, 'must not contain NUL characters').nullable().optional();
 export const minorUnits = z
   .number()
   .int('must be an integer amount in minor units (e.g. cents)')
@@ -19,7 +23,15 @@ export const currency = z
   );
 export const isoDate = z.iso.date('must be a date YYYY-MM-DD');
 export const properties = z
-  .record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+  .record(
+    z.string().max(100).refine(storable, 'must not contain NUL characters'),
+    z.union([
+      z.string().max(2000).refine(storable, 'must not contain NUL characters'),
+      z.number(),
+      z.boolean(),
+      z.null(),
+    ]),
+  )
   .refine((r) => Object.keys(r).length <= 200, 'at most 200 properties');
 
 export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
