@@ -58,3 +58,23 @@ export function currencyExponent(code: string): number {
   if (!isCurrency(code)) throw new Error(`unknown currency ${code}`);
   return EXPONENT_OVERRIDES[code] ?? 2;
 }
+
+/**
+ * Formats minor units as a plain decimal with grouping, e.g. (123456, 'KWD') → '123.456'. Integer
+ * arithmetic only: the value never passes through a float.
+ */
+export function formatMinor(minor: number, code: string): string {
+  const exp = currencyExponent(code);
+  const neg = minor < 0;
+  const digits = Math.abs(minor)
+    .toString()
+    .padStart(exp + 1, '0');
+  const whole = digits.slice(0, digits.length - exp).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const frac = exp ? `.${digits.slice(digits.length - exp)}` : '';
+  return `${neg ? '-' : ''}${whole}${frac}`;
+}
+
+/** Money with its ISO code, e.g. 'JPY 12,000' — codes render in any font, symbols like ¥ may not. */
+export function formatMoney(minor: number, code: string): string {
+  return `${code} ${formatMinor(minor, code)}`;
+}
