@@ -1,0 +1,2 @@
+/** Local vendor emulators (shipped with the service: tests, benches and the demo use them). */
+export * from './stripe';
