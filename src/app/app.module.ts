@@ -4,6 +4,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { CrmModule } from '../crm/crm.module';
+import { SyncModule } from '../sync/sync.module';
+import { QueryModule } from './query/query.module';
 import { ApiKeyController } from './auth/api-key.controller';
 import { ApiKeyService } from './auth/api-key.service';
 import { AuthGuard } from './auth/auth.guard';
@@ -35,7 +37,13 @@ export class AppModule {
   static with(config: AppConfig, db: Knex, log: Logger, schedule = true): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.with(config, db, log), ...(schedule ? [ScheduleModule.forRoot()] : []), CrmModule],
+      imports: [
+        CoreModule.with(config, db, log),
+        ...(schedule ? [ScheduleModule.forRoot()] : []),
+        CrmModule,
+        QueryModule,
+        SyncModule,
+      ],
       controllers: [HealthController, ApiKeyController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

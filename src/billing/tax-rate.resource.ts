@@ -40,4 +40,16 @@ export const taxRateResource: ResourceDef = {
   update: z.strictObject(fields).partial(),
   unique: ['code'],
   decimal: ['rate'],
+  index: {
+    defaultSort: 'id',
+    fields: {
+      name: { type: 'text' },
+      code: { type: 'text', sortable: true, required: true },
+      rate: { type: 'decimal' },
+      inclusive: { type: 'bool' },
+      compound: { type: 'bool' },
+      country: { type: 'text' },
+      region: { type: 'text' },
+    },
+  },
 };

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { currency, minorUnits, optionalText, properties, text } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { invoiceIndex, paymentIndex, subscriptionIndex } from '../app/query/catalog';
+import { indexOf } from '../app/query/index-def';
+import { contactResource } from './contact.resource';
+import { dealResource } from './deal.resource';
 
 const fields = {
   name: text(300),
@@ -32,6 +36,29 @@ export const companyResource: ResourceDef = {
   create: z.strictObject(fields),
   update: z.strictObject(fields).partial(),
   json: ['properties'],
+  index: {
+    defaultSort: 'id',
+    fields: {
+      name: { type: 'text', sortable: true, required: true },
+      domain: { type: 'text' },
+      industry: { type: 'text', sortable: true },
+      country: { type: 'text', sortable: true },
+      city: { type: 'text' },
+      phone: { type: 'text' },
+      lifecycle_stage: { type: 'text' },
+      annual_revenue: { type: 'money', column: 'annual_revenue_minor', currency: 'currency' },
+      annual_revenue_minor: { type: 'int' },
+      currency: { type: 'text' },
+      list: { type: 'list' },
+    },
+    associations: {
+      contacts: { target: () => indexOf(contactResource), foreignKey: 'company_id' },
+      deals: { target: () => indexOf(dealResource), foreignKey: 'company_id' },
+      invoices: { target: () => invoiceIndex, foreignKey: 'company_id' },
+      payments: { target: () => paymentIndex, foreignKey: 'company_id' },
+      subscriptions: { target: () => subscriptionIndex, foreignKey: 'company_id' },
+    },
+  },
   rules: (r) =>
     r.annual_revenue_minor != null && !r.currency
       ? [{ field: 'currency', message: 'is required with annual_revenue_minor' }]

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { id, optionalText, properties } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { invoiceIndex, paymentIndex, subscriptionIndex } from '../app/query/catalog';
+import { indexOf } from '../app/query/index-def';
+import { companyResource } from './company.resource';
+import { dealResource } from './deal.resource';
 
 const fields = {
   first_name: optionalText(200),
@@ -26,6 +30,30 @@ export const contactResource: ResourceDef = {
   update: z.strictObject(fields).partial(),
   references: { company_id: 'companies' },
   json: ['properties'],
+  index: {
+    defaultSort: 'id',
+    extraColumns: ['company_industry'],
+    fields: {
+      first_name: { type: 'text', sortable: true },
+      last_name: { type: 'text', sortable: true },
+      email: { type: 'text', sortable: true },
+      phone: { type: 'text' },
+      job_title: { type: 'text' },
+      country: { type: 'text' },
+      lifecycle_stage: { type: 'text' },
+      company_id: { type: 'int' },
+      // Denormalised from companies.industry by a trigger (migrations/0003_query.ts).
+      company_industry: { type: 'text' },
+      list: { type: 'list' },
+    },
+    associations: {
+      company: { target: () => indexOf(companyResource), foreignKey: 'id', localKey: 'company_id' },
+      payments: { target: () => paymentIndex, foreignKey: 'contact_id' },
+      invoices: { target: () => invoiceIndex, foreignKey: 'contact_id' },
+      subscriptions: { target: () => subscriptionIndex, foreignKey: 'contact_id' },
+      deals: { target: () => indexOf(dealResource), foreignKey: 'contact_id' },
+    },
+  },
   rules: (r) =>
     !r.first_name && !r.last_name && !r.email
       ? [{ field: 'email', message: 'a contact needs an email, a first name or a last name' }]

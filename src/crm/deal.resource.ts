@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { currency, id, isoDate, minorUnits, properties, text } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { invoiceIndex } from '../app/query/catalog';
+import { indexOf } from '../app/query/index-def';
+import { companyResource } from './company.resource';
+import { contactResource } from './contact.resource';
 
 const fields = {
   name: text(300),
@@ -22,6 +26,26 @@ export const dealResource: ResourceDef = {
   update: z.strictObject(fields).partial(),
   references: { company_id: 'companies', contact_id: 'contacts' },
   json: ['properties'],
+  index: {
+    defaultSort: 'id',
+    fields: {
+      name: { type: 'text', sortable: true, required: true },
+      pipeline: { type: 'text' },
+      stage: { type: 'text', sortable: true, required: true },
+      amount: { type: 'money', column: 'amount_minor', currency: 'currency' },
+      amount_minor: { type: 'int', sortable: true },
+      currency: { type: 'text' },
+      close_date: { type: 'date', sortable: true },
+      company_id: { type: 'int' },
+      contact_id: { type: 'int' },
+      list: { type: 'list' },
+    },
+    associations: {
+      company: { target: () => indexOf(companyResource), foreignKey: 'id', localKey: 'company_id' },
+      contact: { target: () => indexOf(contactResource), foreignKey: 'id', localKey: 'contact_id' },
+      invoices: { target: () => invoiceIndex, foreignKey: 'deal_id' },
+    },
+  },
   rules: (r) =>
     r.amount_minor != null && !r.currency
       ? [{ field: 'currency', message: 'is required with amount_minor' }]

@@ -41,4 +41,18 @@ export const productResource: ResourceDef = {
   update: z.strictObject({ ...fields, frequency: z.enum(FREQUENCIES) }).partial(),
   references: { tax_rate_id: 'tax_rates' },
   unique: ['sku'],
+  index: {
+    defaultSort: 'id',
+    fields: {
+      name: { type: 'text', sortable: true, required: true },
+      sku: { type: 'text' },
+      price: { type: 'money', column: 'price_minor', currency: 'currency' },
+      price_minor: { type: 'int' },
+      currency: { type: 'text' },
+      frequency: { type: 'enum', values: FREQUENCIES },
+      tax_rate_id: { type: 'int' },
+      income_account_key: { type: 'text' },
+      active: { type: 'bool' },
+    },
+  },
 };

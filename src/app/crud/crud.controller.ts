@@ -13,34 +13,15 @@ import {
   Type,
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { Access, Actor } from '../auth/access';
 import { CurrentActor } from '../auth/actor.decorator';
 import { Problem } from '../problem';
+import { indexOf } from '../query/index-def';
+import type { IndexQueryService } from '../query/index-query.service';
+import { INDEX_QUERY } from '../query/view-source';
 import { BATCH_LIMIT, ResourceDef } from './resource';
 import { RecordService } from './record.service';
 import { id, jsonSchema, parseOrThrow } from './schema-kit';
-
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-  archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-});
-
-export function encodeCursor(afterId: number): string {
-  return Buffer.from(JSON.stringify({ a: afterId })).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): number | undefined {
-  if (!cursor) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Number.isSafeInteger(v?.a) && v.a > 0) return v.a;
-  } catch {
-    // fall through to the problem below
-  }
-  throw Problem.validation([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
-}
 
 const parseId = (raw: string) => parseOrThrow(id, /^\d{1,16}$/.test(raw) ? Number(raw) : raw, 'id');
 
@@ -61,22 +42,33 @@ export function crudController(def: ResourceDef, serviceToken: symbol): Type<unk
   @ApiSecurity('apiKey')
   @Controller(`api/v1/${def.path}`)
   class ResourceController {
-    constructor(@Inject(serviceToken) readonly records: RecordService) {}
+    constructor(
+      @Inject(serviceToken) readonly records: RecordService,
+      @Inject(INDEX_QUERY) readonly index: IndexQueryService,
+    ) {}
 
     @Get()
     @Access('read')
-    @ApiOperation({ summary: `List ${def.path}` })
+    @ApiOperation({
+      summary: `List ${def.path}`,
+      description:
+        'Filter with filter[field][operator]=value (docs/filters.md), sort=field or -field on indexed ' +
+        'fields (ties broken by id), fields=a,b projection, opaque keyset cursor, count=true for a ' +
+        'total, view=ID (or default) to apply a saved view.',
+    })
     @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500 } })
     @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
+    @ApiQuery({ name: 'sort', required: false, schema: { type: 'string' } })
+    @ApiQuery({ name: 'fields', required: false, schema: { type: 'string' } })
+    @ApiQuery({ name: 'count', required: false, schema: { type: 'boolean' } })
+    @ApiQuery({ name: 'view', required: false, schema: { type: 'string' } })
     @ApiQuery({
       name: 'archived',
       required: false,
       schema: { type: 'string', enum: ['exclude', 'include', 'only'] },
     })
-    async list(@Query() query: unknown) {
-      const q = parseOrThrow(listQuery, query);
-      const page = await this.records.list(q.limit, decodeCursor(q.cursor), q.archived);
-      return { results: page.results, paging: page.next ? { next: encodeCursor(page.next) } : {} };
+    async list(@Query() query: Record<string, unknown>, @CurrentActor() actor: Actor) {
+      return this.index.list(indexOf(def), query ?? {}, actor);
     }
 
     @Get(':id')

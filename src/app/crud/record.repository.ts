@@ -3,9 +3,7 @@ import type { Db } from '../database';
 
 export type Row = Record<string, any> & { id: number; version: number; archived_at: Date | null };
 
-export type ArchivedFilter = 'exclude' | 'include' | 'only';
-
-/** All SQL for CRUD resources; tables differ only by name and columns. */
+/** All SQL for CRUD resources; tables differ only by name and columns. Index pages: src/app/query. */
 export class RecordRepository {
   constructor(private readonly table: string) {}
 
@@ -33,14 +31,6 @@ export class RecordRepository {
 
   async setArchived(trx: Knex.Transaction, id: number, archived: boolean): Promise<Row> {
     return this.update(trx, id, { archived_at: archived ? trx.fn.now() : null });
-  }
-
-  async list(db: Db, opts: { limit: number; afterId?: number; archived: ArchivedFilter }): Promise<Row[]> {
-    const q = db(this.table).orderBy('id').limit(opts.limit);
-    if (opts.afterId) q.where('id', '>', opts.afterId);
-    if (opts.archived === 'exclude') q.whereNull('archived_at');
-    if (opts.archived === 'only') q.whereNotNull('archived_at');
-    return q;
   }
 
   /** Values of `column` that already exist among `values` (excluding ids in `exceptIds`). */

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/access';
 import { ChangeCapture } from '../change-capture.repository';
 import { FieldError, Problem } from '../problem';
 import { BATCH_LIMIT, ResourceDef } from './resource';
-import { ArchivedFilter, findIds, RecordRepository, Row } from './record.repository';
+import { findIds, RecordRepository, Row } from './record.repository';
 import { parseOrThrow } from './schema-kit';
 import { z } from 'zod';
 
@@ -40,13 +40,6 @@ export class RecordService {
     const row = await this.repo.get(this.db, id);
     if (!row) throw Problem.notFound(this.def.object, id);
     return row;
-  }
-
-  async list(limit: number, afterId: number | undefined, archived: ArchivedFilter) {
-    const rows = await this.repo.list(this.db, { limit: limit + 1, afterId, archived });
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return { results: page, next: more ? page[page.length - 1].id : undefined };
   }
 
   async create(actor: Actor, body: unknown): Promise<Row> {

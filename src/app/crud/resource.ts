@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FieldError } from '../problem';
+import type { IndexSpec } from '../query/filter.types';
 
 /** Declarative description of a CRUD resource; the kit turns it into SQL, validation and routes. */
 export interface ResourceDef {
@@ -20,6 +21,8 @@ export interface ResourceDef {
   json?: string[];
   /** Rules across fields of the merged record (e.g. an amount needs a currency). */
   rules?: (row: Record<string, any>) => FieldError[];
+  /** Filterable/sortable fields and association criteria of the index endpoint (docs/filters.md). */
+  index?: IndexSpec;
 }
 
 export const BATCH_LIMIT = 100;

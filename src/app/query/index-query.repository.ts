@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../database';
+import type { CursorPosition } from './cursor';
+import type { SqlFragment } from './filter.compiler';
+
+export type ArchivedMode = 'exclude' | 'include' | 'only';
+
+export interface PageQuery {
+  table: string;
+  columns: string[];
+  where: SqlFragment;
+  archived: ArchivedMode;
+  sort: { column: string; desc: boolean; required: boolean };
+  after?: CursorPosition;
+  /** Rows wanted, including the one that tells whether a next page exists. */
+  limit: number;
+}
+
+const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+const ALIAS = 't';
+
+/** All SQL of index pages: keyset pages and counts over one table. */
+export class IndexQueryRepository {
+  private base(db: Db, table: string, where: SqlFragment, archived: ArchivedMode) {
+    const qb = db(`${table} as ${ALIAS}`).whereRaw(where.sql, where.bindings as any[]);
+    if (archived === 'exclude') qb.whereNull(`${ALIAS}.archived_at`);
+    if (archived === 'only') qb.whereNotNull(`${ALIAS}.archived_at`);
+    return qb;
+  }
+
+  /**
+   * Keyset pagination in up to two passes: rows whose sort value is set (a range scan on the
+   * (field, id) index), then rows where it is NULL (ordered by id). NULLs come last ascending and
+   * first descending, as PostgreSQL orders them. Each pass is a plain index range scan, which keeps
+   * page 50 as fast as page 1 — an OR over both would defeat the index.
+   */
+  async page(db: Db, p: PageQuery): Promise<Record<string, any>[]> {
+    const col = `${ALIAS}.${q(p.sort.column)}`;
+    const dir = p.sort.desc ? 'desc' : 'asc';
+    const passes: ('v' | 'n')[] = p.sort.required ? ['v'] : p.sort.desc ? ['n', 'v'] : ['v', 'n'];
+    const start = p.after ? passes.indexOf(p.after.seg) : 0;
+    const rows: Record<string, any>[] = [];
+    for (const seg of passes.slice(Math.max(start, 0))) {
+      const qb = this.base(db, p.table, p.where, p.archived)
+        .select(p.columns.map((c) => `${ALIAS}.${c}`))
+        .select(db.raw(`${col}::text as __sort`))
+        .limit(p.limit - rows.length);
+      if (seg === 'n') {
+        qb.whereRaw(`${col} is null`).orderBy(`${ALIAS}.id`, dir);
+        if (p.after?.seg === 'n') qb.whereRaw(`${ALIAS}.id ${p.sort.desc ? '<' : '>'} ?`, [p.after.id]);
+      } else {
+        if (!p.sort.required) qb.whereRaw(`${col} is not null`);
+        qb.orderByRaw(`${col} ${dir}, ${ALIAS}.id ${dir}`);
+        if (p.after?.seg === 'v') {
+          // Row comparison so PostgreSQL uses the (field, id) index as one range.
+          const cast =
+            p.sort.column === 'id' ? '::bigint' : `::${await this.typeOf(db, p.table, p.sort.column)}`;
+          qb.whereRaw(`(${col}, ${ALIAS}.id) ${p.sort.desc ? '<' : '>'} (?${cast}, ?)`, [
+            p.after.value,
+            p.after.id,
+          ]);
+        }
+      }
+      rows.push(...(await qb));
+      if (rows.length >= p.limit) break;
+    }
+    return rows;
+  }
+
+  async count(db: Db, table: string, where: SqlFragment, archived: ArchivedMode): Promise<number> {
+    const [row] = await this.base(db, table, where, archived).count({ n: '*' });
+    return Number(row.n);
+  }
+
+  private types = new Map<string, string>();
+
+  /** SQL type of a sort column, so a cursor's text value is compared as that type. */
+  private async typeOf(db: Db, table: string, column: string): Promise<string> {
+    const key = `${table}.${column}`;
+    let t = this.types.get(key);
+    if (!t) {
+      const res: any = await db.raw(
+        `select format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
+          where a.attrelid = ?::regclass and a.attname = ? and not a.attisdropped`,
+        [table, column],
+      );
+      t = String((res.rows ?? res)[0]?.t ?? 'text');
+      this.types.set(key, t);
+    }
+    return t;
+  }
+
+  /** The HMAC secret of cursors, shared by every process on this database; created on first use. */
+  async cursorSecret(db: Db): Promise<string> {
+    const fresh = randomBytes(32).toString('base64url');
+    await db('settings')
+      .insert({ key: 'query.cursor_secret', value: JSON.stringify(fresh) })
+      .onConflict('key')
+      .ignore();
+    const row = await db('settings').where({ key: 'query.cursor_secret' }).first('value');
+    return String(row.value);
+  }
+}
