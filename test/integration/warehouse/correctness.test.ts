@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WarehouseLoader } from '../../../warehouse/loader';
+import { DEFAULT_SETTINGS } from '../../../warehouse/settings';
+import { createTestDatabase, TestDatabase } from '../../support/db';
+import { AS_OF, loadFixture } from './fixture';
+import { query } from './helpers';
+
+// Every expected number below was worked out by hand from the fixture's comments (fixture.ts),
+// not from the models: USD cents, JPY at 0.007 USD, weekly = ×52/12, annual /12, 3-year /36.
+describe('warehouse marts on the hand-computed fixture', () => {
+  let tdb: TestDatabase;
+  let dir: string;
+  let path: string;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await loadFixture(tdb.db);
+    dir = mkdtempSync(join(tmpdir(), 'wh-fixture-'));
+    path = join(dir, 'warehouse.duckdb');
+    await new WarehouseLoader({ db: tdb.db, path, asOf: AS_OF }).run('full');
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('MRR and its movements per month', async () => {
+    const rows = await query(
+      path,
+      `SELECT strftime(month, '%Y-%m') AS m, mrr_minor, new_minor, expansion_minor, contraction_minor, churn_minor,
+              reactivation_minor, net_new_minor, customers FROM mart_mrr_monthly ORDER BY month`,
+    );
+    const byMonth = Object.fromEntries(rows.map((r) => [r.m, r]));
+    // [mrr, new, expansion, contraction, churn, reactivation, customers]
+    const expected: Record<string, number[]> = {
+      '2024-01': [30000, 30000, 0, 0, 0, 0, 5], // C1 100, C2 50, C4 30, C10 100 (300/qtr), C11 20
+      '2024-02': [52000, 24000, 0, 0, -2000, 0, 6], // + C3 200, C5 40; C11 churns
+      '2024-03': [73333, 21333, 0, 0, 0, 0, 8], // + C6 25/wk → 108.33, C9 ¥15000 → 105.00
+      '2024-04': [72333, 0, 3000, 0, -4000, 0, 7], // C2 50 → 80; C5 ends Apr 20
+      '2024-05': [79333, 10000, 0, 0, -3000, 0, 7], // C7 1200/yr; C4 ends May 15
+      '2024-06': [84333, 10000, 0, -5000, 0, 0, 8], // C8 3600/3yr; C3 200 → 150
+      '2024-07': [90333, 0, 0, 0, 0, 6000, 9], // C5 comes back at 60
+      '2024-08': [90333, 0, 0, 0, 0, 0, 9],
+      '2024-09': [95333, 0, 5000, 0, 0, 0, 9], // C10 adds 150/qtr
+      '2024-10': [95333, 0, 0, 0, 0, 0, 9],
+      '2024-11': [95333, 0, 0, 0, 0, 0, 9],
+      '2024-12': [95333, 0, 0, 0, 0, 0, 9],
+      '2025-01': [95333, 0, 0, 0, 0, 0, 9],
+      '2025-02': [97333, 0, 0, 0, 0, 2000, 10], // C11 back after 12 months: within the window
+    };
+    expect(Object.keys(byMonth)).toEqual(Object.keys(expected));
+    for (const [m, [mrr, nw, exp, con, churn, react, customers]] of Object.entries(expected)) {
+      const r = byMonth[m];
+      expect({
+        m,
+        mrr: r.mrr_minor,
+        nw: r.new_minor,
+        exp: r.expansion_minor,
+        con: r.contraction_minor,
+        churn: r.churn_minor,
+        react: r.reactivation_minor,
+        customers: r.customers,
+      }).toEqual({ m, mrr, nw, exp, con, churn, react, customers });
+      expect(r.net_new_minor).toBe(nw + exp + con + churn + react);
+    }
+    const [feb] = await query(path, `SELECT arr_minor FROM mart_mrr_monthly WHERE month = DATE '2025-02-01'`);
+    expect(feb.arr_minor).toBe(97333 * 12);
+  });
+
+  it('NRR, GRR, quick ratio and cohorts', async () => {
+    const [feb] = await query(
+      path,
+      `SELECT nrr, grr, starting_mrr_12m_minor FROM mart_retention_monthly WHERE month = DATE '2025-02-01'`,
+    );
+    // Feb 2024 base: C1 100, C2 50, C3 200, C4 30, C5 40, C10 100 = 520 → Feb 2025: 100, 80, 150, 0, 60, 150 = 540
+    expect(feb.starting_mrr_12m_minor).toBe(52000);
+    expect(feb.nrr).toBeCloseTo(54000 / 52000, 9);
+    expect(feb.grr).toBeCloseTo(44000 / 52000, 9); // min(base, now): 100+50+150+0+40+100
+    const qr = await query(
+      path,
+      `SELECT strftime(month, '%Y-%m') AS m, quick_ratio FROM mart_retention_monthly WHERE month IN (DATE '2024-04-01', DATE '2024-06-01') ORDER BY month`,
+    );
+    expect(qr.map((r) => r.quick_ratio)).toEqual([0.75, 2]);
+    const [cohort] = await query(
+      path,
+      `SELECT cohort_customers, active_customers, logo_retention, mrr_minor, revenue_retention, months_since FROM mart_cohorts WHERE cohort_month = DATE '2024-01-01' AND month = DATE '2025-02-01'`,
+    );
+    // Jan 2024 cohort: C1, C2, C4, C10, C11 (300.00); Feb 2025: C4 gone, 100+80+150+20
+    expect(cohort).toMatchObject({
+      cohort_customers: 5,
+      active_customers: 4,
+      months_since: 13,
+      mrr_minor: 35000,
+    });
+    expect(cohort.logo_retention).toBeCloseTo(0.8, 9);
+    expect(cohort.revenue_retention).toBeCloseTo(35000 / 30000, 9);
+  });
+
+  it('revenue by month × product × segment: billed, collected, refunded, net', async () => {
+    const { P1, P2 } = await (async () => {
+      const rows = await query(path, `SELECT product_id, sku FROM dim_product`);
+      const bySku = Object.fromEntries(rows.map((r) => [r.sku, r.product_id]));
+      return { P1: bySku['W-1'], P2: bySku.PRO };
+    })();
+    const rows = await query(
+      path,
+      `SELECT strftime(month, '%Y-%m') AS m, product_id, segment, billed_minor, collected_minor, refunded_minor, net_minor
+       FROM mart_revenue_monthly ORDER BY month, product_id, segment`,
+    );
+    const key = (r: any) =>
+      `${r.m}|${r.product_id === P1 ? 'P1' : r.product_id === P2 ? 'P2' : r.product_id}|${r.segment}`;
+    const got = Object.fromEntries(
+      rows.map((r) => [key(r), [r.billed_minor, r.collected_minor, r.refunded_minor, r.net_minor]]),
+    );
+    expect(got).toEqual({
+      // INV1 (paid 165.00 incl. tax): lines 100+10 tax and 50+5 tax; draft INV5 and void INV6 never count
+      '2024-03|P1|unknown': [10000, 11000, 0, 11000],
+      '2024-03|P2|unknown': [5000, 5500, 0, 5500],
+      // INV4 ¥15000 at 0.007 → 105.00 (C9 is mid_market: ¥2bn revenue ≈ $14M)
+      '2024-03|P2|mid_market': [10500, 10500, 0, 10500],
+      '2024-04|P1|unknown': [3333, 3333, 0, 3333],
+      '2024-04|P2|unknown': [6667, 6667, 0, 6667],
+      // PAY2 refunded in May: allocated back to the same lines
+      '2024-05|P1|unknown': [0, 0, 3333, -3333],
+      '2024-05|P2|unknown': [0, 0, 6667, -6667],
+      // INV3: three lines of 1.00, 1.00 paid → 0.34 (first line by largest remainder, tie → lowest id) + 0.33 + 0.33
+      '2024-06|P1|unknown': [200, 67, 0, 67],
+      '2024-06|P2|unknown': [100, 33, 0, 33],
+    });
+  });
+
+  it('payment segmentation, AR aging and DSO', async () => {
+    const seg = await query(
+      path,
+      `SELECT strftime(month, '%Y-%m') AS m, method, country, size_band, customer_type, attempts, succeeded, failed,
+              success_rate, volume_minor, fees_minor, fee_pct FROM mart_payment_segments ORDER BY ALL`,
+    );
+    expect(
+      seg.map((r) => [
+        r.m,
+        r.country,
+        r.size_band,
+        r.customer_type,
+        r.attempts,
+        r.succeeded,
+        r.failed,
+        r.volume_minor,
+        r.fees_minor,
+      ]),
+    ).toEqual([
+      ['2024-03', 'JP', 'medium', 'new', 1, 1, 0, 10500, 322], // ¥460 fee → 3.22
+      ['2024-03', 'US', 'medium', 'new', 2, 1, 1, 16500, 508], // failed attempt, then first success
+      ['2024-04', 'US', 'medium', 'returning', 1, 1, 0, 10000, 320],
+      ['2024-06', 'US', 'small', 'returning', 1, 1, 0, 100, 33],
+    ]);
+    expect(seg[1].success_rate).toBe(0.5);
+    expect(seg[1].fee_pct).toBeCloseTo((508 / 16500) * 100, 9);
+
+    const aging = await query(path, `SELECT bucket, invoices, open_minor FROM mart_ar_aging`);
+    expect(aging).toEqual([{ bucket: '90_plus', invoices: 1, open_minor: 200 }]); // INV3, due 2024-07-01
+    const [dso] = await query(
+      path,
+      `SELECT billed_minor, collected_minor, ar_end_minor, dso_days FROM mart_dso_monthly WHERE month = DATE '2024-06-01'`,
+    );
+    // June: billed INV3 3.00, collected 1.00; AR at month end = billed to date 373.00 − collected 371.00
+    expect(dso).toMatchObject({ billed_minor: 300, collected_minor: 100, ar_end_minor: 200 });
+    expect(dso.dso_days).toBeCloseTo((200 / 300) * 30, 9);
+  });
+
+  it('a shorter reactivation window turns returning customers into new ones', async () => {
+    const p2 = join(dir, 'window0.duckdb');
+    await new WarehouseLoader({
+      db: tdb.db,
+      path: p2,
+      asOf: AS_OF,
+      settings: { ...DEFAULT_SETTINGS, reactivation_window_months: 0 },
+    }).run('full');
+    const rows = await query(
+      p2,
+      `SELECT strftime(month, '%Y-%m') AS m, new_minor, reactivation_minor FROM mart_mrr_monthly WHERE month IN (DATE '2024-07-01', DATE '2025-02-01') ORDER BY month`,
+    );
+    expect(rows).toEqual([
+      { m: '2024-07', new_minor: 6000, reactivation_minor: 0 },
+      { m: '2025-02', new_minor: 2000, reactivation_minor: 0 },
+    ]);
+  });
+});

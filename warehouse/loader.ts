@@ -1,0 +1,304 @@
+import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Knex } from 'knex';
+import { isPglite, rowsOf } from '../src/app/database';
+import { currencyExponent, isCurrency } from '../src/billing/currency';
+import { appendTextRows, copyPages, deletedIds, readCsvSql, rowPages } from './extract';
+import { withLoaderLock } from './lock';
+import { runModels } from './models';
+import { DEFAULT_SETTINGS, settingsTableSql, type WarehouseSettings } from './settings';
+import { createRawSql, rawName, SOURCES, type SourceTable } from './sources';
+
+export type LoadKind = 'full' | 'incremental';
+
+export interface LoadProgress {
+  kind: LoadKind;
+  phase: string;
+  /** Rows extracted per source table in this run. */
+  rows: Record<string, number>;
+  deleted: Record<string, number>;
+  startedAt: string;
+}
+
+export interface LoadResult extends LoadProgress {
+  watermark: string;
+  asOf: string;
+  durationMs: number;
+  modelMs: Record<string, number>;
+  /** False when an incremental run found nothing to do and kept the published file. */
+  published: boolean;
+}
+
+export interface LoaderOptions {
+  db: Knex;
+  path: string;
+  settings?: WarehouseSettings;
+  /** Business date of the snapshot (YYYY-MM-DD), normally today in the org time zone. */
+  asOf: string;
+  timezone?: string;
+  /** Parallel COPY streams on PostgreSQL. */
+  copyConcurrency?: number;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export function isoDateIn(timezone: string, at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
+async function pgNow(db: Knex): Promise<string> {
+  return rowsOf<{ now: string }>(await db.raw(`select now()::text as now`))[0].now;
+}
+
+/** Opens a DuckDB file for writing with the session settings every model run relies on. */
+export async function openWriter(
+  path: string,
+  timezone: string,
+): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  await conn.run(`SET TimeZone = '${timezone.replace(/'/g, "''")}'`);
+  return { instance, conn };
+}
+
+/**
+ * The loader: PostgreSQL → DuckDB raw_* tables → SQL models. Both kinds write a new file and
+ * publish it by rename, so readers (which open the published file read-only) never see a
+ * half-built warehouse and never hold a lock the writer needs:
+ * - full: fresh file, every source copied (COPY csv on PostgreSQL, keyset pages on PGlite);
+ * - incremental: a copy of the published file, changed rows (updated_at ≥ watermark − overlap)
+ *   and logged deletions applied and all models rebuilt in ONE DuckDB transaction.
+ */
+export class WarehouseLoader {
+  private readonly settings: WarehouseSettings;
+  private readonly tz: string;
+  private progress: LoadProgress;
+
+  constructor(private readonly opts: LoaderOptions) {
+    this.settings = opts.settings ?? DEFAULT_SETTINGS;
+    this.tz = opts.timezone ?? 'UTC';
+    this.progress = {
+      kind: 'full',
+      phase: 'idle',
+      rows: {},
+      deleted: {},
+      startedAt: new Date().toISOString(),
+    };
+  }
+
+  async run(kind: LoadKind): Promise<LoadResult> {
+    return withLoaderLock(this.opts.db, () =>
+      kind === 'incremental' && existsSync(this.opts.path) ? this.incremental() : this.full(),
+    );
+  }
+
+  private phase(phase: string) {
+    this.progress = { ...this.progress, phase };
+    this.opts.onProgress?.({
+      ...this.progress,
+      rows: { ...this.progress.rows },
+      deleted: { ...this.progress.deleted },
+    });
+  }
+
+  private count(table: string, n: number, field: 'rows' | 'deleted' = 'rows') {
+    this.progress[field][table] = (this.progress[field][table] ?? 0) + n;
+  }
+
+  private async prepareMeta(conn: DuckDBConnection) {
+    await conn.run(settingsTableSql(this.settings, this.opts.asOf));
+    const codes = (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf(
+      'currency',
+    );
+    const values = codes.filter(isCurrency).map((c) => `('${c}', ${currencyExponent(c)})`);
+    await conn.run(
+      `CREATE OR REPLACE TABLE wh_currency AS SELECT * FROM (VALUES ${values.join(', ')}) AS t(code, exponent)`,
+    );
+  }
+
+  private async writeMeta(conn: DuckDBConnection, kind: LoadKind, watermark: string) {
+    await conn.run(`CREATE OR REPLACE TABLE wh_meta AS SELECT
+      CAST('${watermark}' AS TIMESTAMPTZ) AS watermark, DATE '${this.opts.asOf}' AS as_of,
+      '${kind}' AS last_kind, now() AS loaded_at`);
+  }
+
+  private tempPath(): string {
+    mkdirSync(dirname(this.opts.path), { recursive: true });
+    const p = `${this.opts.path}.build-${process.pid}-${Date.now()}`;
+    rmSync(p, { force: true });
+    rmSync(`${p}.wal`, { force: true });
+    return p;
+  }
+
+  private publish(tmp: string) {
+    rmSync(`${this.opts.path}.wal`, { force: true });
+    renameSync(tmp, this.opts.path);
+  }
+
+  private async extractFull(conn: DuckDBConnection, src: SourceTable) {
+    const { db } = this.opts;
+    const target = rawName(src.table);
+    if (!isPglite(db)) {
+      const dir = mkdtempSync(join(tmpdir(), 'll-wh-'));
+      try {
+        await copyPages(db, src, dir, this.opts.copyConcurrency ?? 2, async (page) => {
+          const res = await conn.run(`INSERT INTO ${target} SELECT * FROM ${readCsvSql([page.file], src)}`);
+          this.count(src.table, Number(res.rowsChanged));
+          rmSync(page.file, { force: true });
+          this.phase(`extract ${src.table}`);
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return;
+    }
+    for await (const rows of rowPages(db, src)) {
+      await appendTextRows(conn, src, rows, target);
+      this.count(src.table, rows.length);
+      this.phase(`extract ${src.table}`);
+    }
+  }
+
+  private async full(): Promise<LoadResult> {
+    const t0 = performance.now();
+    this.progress = {
+      kind: 'full',
+      phase: 'start',
+      rows: {},
+      deleted: {},
+      startedAt: new Date().toISOString(),
+    };
+    const watermark = await pgNow(this.opts.db);
+    const tmp = this.tempPath();
+    const { instance, conn } = await openWriter(tmp, this.tz);
+    let modelMs: Record<string, number> = {};
+    try {
+      await this.prepareMeta(conn);
+      for (const src of SOURCES) {
+        await conn.run(createRawSql(src));
+        this.progress.rows[src.table] = 0;
+        this.phase(`extract ${src.table}`);
+        await this.extractFull(conn, src);
+      }
+      modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
+      await this.writeMeta(conn, 'full', watermark);
+      await conn.run('CHECKPOINT');
+    } catch (err) {
+      conn.closeSync();
+      instance.closeSync();
+      rmSync(tmp, { force: true });
+      rmSync(`${tmp}.wal`, { force: true });
+      throw err;
+    }
+    conn.closeSync();
+    instance.closeSync();
+    this.phase('publish');
+    this.publish(tmp);
+    this.phase('done');
+    return this.result(watermark, t0, modelMs, true);
+  }
+
+  private async incremental(): Promise<LoadResult> {
+    const t0 = performance.now();
+    this.progress = {
+      kind: 'incremental',
+      phase: 'start',
+      rows: {},
+      deleted: {},
+      startedAt: new Date().toISOString(),
+    };
+    const tmp = this.tempPath();
+    copyFileSync(this.opts.path, tmp, constants.COPYFILE_FICLONE);
+    const { instance, conn } = await openWriter(tmp, this.tz);
+    let modelMs: Record<string, number> = {};
+    let watermark = '';
+    let changed = false;
+    try {
+      const meta = (
+        await conn.runAndReadAll(
+          `SELECT CAST(epoch_ms(watermark) AS BIGINT) AS w, CAST(as_of AS VARCHAR) AS as_of FROM wh_meta`,
+        )
+      ).getRowObjectsJS()[0];
+      const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
+      watermark = await pgNow(this.opts.db);
+      const deletions = await deletedIds(this.opts.db, since);
+      await conn.run('BEGIN TRANSACTION');
+      await this.prepareMeta(conn);
+      for (const src of SOURCES) {
+        const target = rawName(src.table);
+        await conn.run(createRawSql(src));
+        const chg = `_chg_${src.table}`;
+        await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
+        this.progress.rows[src.table] = 0;
+        this.phase(`extract ${src.table}`);
+        for await (const rows of rowPages(this.opts.db, src, { since })) {
+          await appendTextRows(conn, src, rows, chg);
+          this.count(src.table, rows.length);
+        }
+        if (this.progress.rows[src.table]) {
+          changed = true;
+          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${chg})`);
+          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg}`);
+        }
+        await conn.run(`DROP TABLE ${chg}`);
+        const gone = deletions.get(src.table) ?? [];
+        if (gone.length) {
+          changed = true;
+          for (let i = 0; i < gone.length; i += 1000) {
+            const res = await conn.run(
+              `DELETE FROM ${target} WHERE id IN (${gone.slice(i, i + 1000).join(',')})`,
+            );
+            this.count(src.table, Number(res.rowsChanged), 'deleted');
+          }
+        }
+      }
+      if (!changed && meta.as_of === this.opts.asOf) {
+        await conn.run('ROLLBACK');
+      } else {
+        changed = true;
+        modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
+        await this.writeMeta(conn, 'incremental', watermark);
+        await conn.run('COMMIT');
+        await conn.run('CHECKPOINT');
+      }
+    } catch (err) {
+      conn.closeSync();
+      instance.closeSync();
+      rmSync(tmp, { force: true });
+      rmSync(`${tmp}.wal`, { force: true });
+      throw err;
+    }
+    conn.closeSync();
+    instance.closeSync();
+    if (changed) {
+      this.phase('publish');
+      this.publish(tmp);
+    } else {
+      rmSync(tmp, { force: true });
+    }
+    this.phase('done');
+    return this.result(watermark, t0, modelMs, changed);
+  }
+
+  private result(
+    watermark: string,
+    t0: number,
+    modelMs: Record<string, number>,
+    published: boolean,
+  ): LoadResult {
+    return {
+      ...this.progress,
+      watermark,
+      asOf: this.opts.asOf,
+      durationMs: Math.round(performance.now() - t0),
+      modelMs,
+      published,
+    };
+  }
+}

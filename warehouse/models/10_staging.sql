@@ -1,0 +1,76 @@
+-- Staging: one view per source, renamed and filtered (archived rows excluded, customers resolved).
+-- DuckDB-flavoured is fine here; marts (40_*) stay portable SQL.
+CREATE OR REPLACE VIEW stg_companies AS
+SELECT id AS company_id, name, industry, upper(country) AS country, lifecycle_stage,
+       annual_revenue_minor, upper(currency) AS currency, created_at
+FROM raw_companies
+WHERE archived_at IS NULL;
+
+CREATE OR REPLACE VIEW stg_contacts AS
+SELECT id AS contact_id, company_id, upper(country) AS country
+FROM raw_contacts;
+
+CREATE OR REPLACE VIEW stg_products AS
+SELECT id AS product_id, name, sku, frequency, upper(currency) AS currency, price_minor, active,
+       archived_at IS NOT NULL AS archived
+FROM raw_products;
+
+-- The customer of a document is its company, else the company of its contact.
+CREATE OR REPLACE VIEW stg_invoices AS
+SELECT i.id AS invoice_id, i.number, i.status, upper(i.currency) AS currency,
+       coalesce(i.company_id, c.company_id) AS customer_id, i.issue_date, i.due_date,
+       i.source, i.source_id, i.total_minor, i.tax_minor, i.amount_paid_minor, i.amount_due_minor
+FROM raw_invoices i
+LEFT JOIN raw_contacts c ON c.id = i.contact_id
+WHERE i.archived_at IS NULL;
+
+CREATE OR REPLACE VIEW stg_invoice_lines AS
+SELECT id AS line_id, owner_id AS invoice_id, position, product_id, quantity, unit_price_minor,
+       upper(currency) AS currency, amount_minor, tax_minor, service_start, service_end
+FROM raw_line_items
+WHERE owner_type = 'invoice' AND archived_at IS NULL;
+
+CREATE OR REPLACE VIEW stg_subscriptions AS
+SELECT s.id AS subscription_id, coalesce(s.company_id, c.company_id) AS customer_id, s.status,
+       s.frequency, upper(s.currency) AS currency, s.start_date,
+       -- The subscription stops counting on its end date, else on the day it was canceled.
+       coalesce(s.end_date, CASE WHEN s.status IN ('canceled', 'ended') THEN CAST(s.canceled_at AS DATE) END) AS stop_date
+FROM raw_subscriptions s
+LEFT JOIN raw_contacts c ON c.id = s.contact_id
+WHERE s.archived_at IS NULL;
+
+-- A subscription's items: service_start/service_end bound when each item (plan) applies, so an
+-- upgrade is "end the old item, start the new one" and history survives.
+CREATE OR REPLACE VIEW stg_subscription_items AS
+SELECT id AS line_id, owner_id AS subscription_id, product_id, quantity, upper(currency) AS currency,
+       amount_minor, service_start, service_end
+FROM raw_line_items
+WHERE owner_type = 'subscription' AND archived_at IS NULL;
+
+CREATE OR REPLACE VIEW stg_payments AS
+SELECT p.id AS payment_id, p.invoice_id, p.subscription_id,
+       coalesce(p.company_id, c.company_id, i.company_id) AS customer_id, p.contact_id,
+       p.amount_minor, upper(p.currency) AS currency, p.method, p.status, p.processor,
+       p.fee_minor, coalesce(p.net_minor, p.amount_minor - p.fee_minor) AS net_minor,
+       CAST(p.created_at AS DATE) AS created_date, CAST(p.paid_at AS DATE) AS paid_date,
+       CAST(p.updated_at AS DATE) AS updated_date
+FROM raw_payments p
+LEFT JOIN raw_contacts c ON c.id = p.contact_id
+LEFT JOIN raw_invoices i ON i.id = p.invoice_id
+WHERE p.archived_at IS NULL;
+
+-- Interim refund source until a refunds table lands: a payment in status 'refunded' is a full
+-- refund dated by its last change. Replace this view's body with the refunds table then
+-- (same columns); partially refunded payments carry no amount yet and are left out.
+CREATE OR REPLACE VIEW stg_refunds AS
+SELECT payment_id AS refund_id, payment_id, invoice_id, customer_id, currency,
+       amount_minor, updated_date AS refund_date, 'succeeded' AS status, CAST(NULL AS VARCHAR) AS reason
+FROM stg_payments
+WHERE status = 'refunded';
+
+CREATE OR REPLACE VIEW stg_fx_rates AS
+SELECT upper(currency) AS currency, rate_date, CAST(rate AS DOUBLE) AS rate
+FROM raw_fx_rates
+WHERE archived_at IS NULL
+UNION ALL
+SELECT 'USD', DATE '1900-01-01', 1.0;

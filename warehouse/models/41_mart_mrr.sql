@@ -1,0 +1,68 @@
+-- MRR per customer and month-end snapshot (the as-of date for the current month), expanded
+-- from subscription periods into months (no range join), converted at the snapshot's rate and
+-- rounded once per customer-month. Movements compare with the previous month; rules in METRICS.md.
+CREATE OR REPLACE TABLE mart_mrr_customer_monthly AS
+WITH months AS (
+  SELECT DISTINCT d.month, CASE WHEN d.month_end < s.as_of THEN d.month_end ELSE s.as_of END AS snap
+  FROM dim_date d CROSS JOIN wh_settings s
+  WHERE d.month <= s.as_of
+),
+expanded AS (
+  SELECT p.customer_id, CAST(g.m AS DATE) AS month, p.currency, p.mrr_minor_exact, p.period_start, p.period_end
+  FROM fct_subscription_period p
+  CROSS JOIN LATERAL generate_series(p.first_month, p.last_month, INTERVAL '1 month') AS g(m)
+),
+active AS (
+  SELECT e.customer_id, e.month, sum(e.mrr_minor_exact * fx.to_report) AS mrr
+  FROM expanded e
+  JOIN months mo ON mo.month = e.month
+  JOIN dim_fx_day fx ON fx.currency = e.currency AND fx.date = mo.snap
+  WHERE e.period_start <= mo.snap AND (e.period_end IS NULL OR mo.snap < e.period_end)
+  GROUP BY e.customer_id, e.month
+),
+cohort AS (SELECT customer_id, min(month) AS cohort_month FROM active WHERE mrr > 0 GROUP BY customer_id),
+series AS (
+  SELECT c.customer_id, c.cohort_month, mo.month, CAST(coalesce(round(a.mrr), 0) AS BIGINT) AS mrr_minor
+  FROM cohort c
+  JOIN months mo ON mo.month >= c.cohort_month
+  LEFT JOIN active a ON a.customer_id = c.customer_id AND a.month = mo.month
+),
+with_prev AS (
+  SELECT s.*,
+         coalesce(lag(mrr_minor) OVER (PARTITION BY customer_id ORDER BY month), 0) AS prev_mrr_minor,
+         max(CASE WHEN mrr_minor > 0 THEN month END) OVER (
+           PARTITION BY customer_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_active_month
+  FROM series s
+)
+SELECT w.customer_id, w.cohort_month, w.month, w.mrr_minor, w.prev_mrr_minor,
+       w.mrr_minor - w.prev_mrr_minor AS delta_minor,
+       CASE
+         WHEN w.prev_mrr_minor = 0 AND w.mrr_minor > 0 AND (w.last_active_month IS NULL OR
+              (CAST(EXTRACT(YEAR FROM w.month) AS INTEGER) - CAST(EXTRACT(YEAR FROM w.last_active_month) AS INTEGER)) * 12
+              + CAST(EXTRACT(MONTH FROM w.month) AS INTEGER) - CAST(EXTRACT(MONTH FROM w.last_active_month) AS INTEGER)
+              > s.reactivation_window_months + 1) THEN 'new'
+         WHEN w.prev_mrr_minor = 0 AND w.mrr_minor > 0 THEN 'reactivation'
+         WHEN w.prev_mrr_minor > 0 AND w.mrr_minor = 0 THEN 'churn'
+         WHEN w.mrr_minor > w.prev_mrr_minor THEN 'expansion'
+         WHEN w.mrr_minor < w.prev_mrr_minor THEN 'contraction'
+         WHEN w.mrr_minor > 0 THEN 'retained'
+         ELSE 'inactive'
+       END AS movement
+FROM with_prev w CROSS JOIN wh_settings s;
+
+CREATE OR REPLACE TABLE mart_mrr_monthly AS
+SELECT month,
+       CAST(sum(mrr_minor) AS BIGINT) AS mrr_minor,
+       CAST(sum(mrr_minor) * 12 AS BIGINT) AS arr_minor,
+       CAST(sum(CASE WHEN mrr_minor > 0 THEN 1 ELSE 0 END) AS BIGINT) AS customers,
+       CAST(sum(CASE WHEN movement = 'new' THEN delta_minor ELSE 0 END) AS BIGINT) AS new_minor,
+       CAST(sum(CASE WHEN movement = 'expansion' THEN delta_minor ELSE 0 END) AS BIGINT) AS expansion_minor,
+       CAST(sum(CASE WHEN movement = 'contraction' THEN delta_minor ELSE 0 END) AS BIGINT) AS contraction_minor,
+       CAST(sum(CASE WHEN movement = 'churn' THEN delta_minor ELSE 0 END) AS BIGINT) AS churn_minor,
+       CAST(sum(CASE WHEN movement = 'reactivation' THEN delta_minor ELSE 0 END) AS BIGINT) AS reactivation_minor,
+       CAST(sum(delta_minor) AS BIGINT) AS net_new_minor,
+       CAST(sum(CASE WHEN movement = 'new' THEN 1 ELSE 0 END) AS BIGINT) AS new_customers,
+       CAST(sum(CASE WHEN movement = 'churn' THEN 1 ELSE 0 END) AS BIGINT) AS churned_customers,
+       CAST(sum(CASE WHEN movement = 'reactivation' THEN 1 ELSE 0 END) AS BIGINT) AS reactivated_customers
+FROM mart_mrr_customer_monthly
+GROUP BY month;
