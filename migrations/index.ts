@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_foundation';
 import * as m0003 from './0003_query';
+import * as m0004 from './0004_warehouse';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0003_query': m0003,
+  '0004_warehouse': m0004,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
