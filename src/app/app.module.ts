@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { CrmModule } from '../crm/crm.module';
+import { SyncModule } from '../sync/sync.module';
 import { QueryModule } from './query/query.module';
 import { ApiKeyController } from './auth/api-key.controller';
 import { ApiKeyService } from './auth/api-key.service';
@@ -41,6 +42,7 @@ export class AppModule {
         ...(schedule ? [ScheduleModule.forRoot()] : []),
         CrmModule,
         QueryModule,
+        SyncModule,
       ],
       controllers: [HealthController, ApiKeyController],
       providers: [

@@ -17,6 +17,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGERLINE_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   LEDGERLINE_DEMO: bool.default(true),
+  /** AES-256-GCM key for connection credentials: 32 bytes, base64 or hex (openssl rand -base64 32). */
+  LEDGERLINE_SECRET_KEY: z.string().min(1).optional(),
   ORG_TIMEZONE: z
     .string()
     .default('UTC')
@@ -42,6 +44,7 @@ export interface AppConfig {
   logLevel: string;
   adminKey?: string;
   demo: boolean;
+  secretKey?: string;
   orgTimezone: string;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -69,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     adminKey: e.LEDGERLINE_ADMIN_KEY,
     demo: e.LEDGERLINE_DEMO,
+    secretKey: e.LEDGERLINE_SECRET_KEY,
     orgTimezone: e.ORG_TIMEZONE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../app/config';
+import { CONFIG, KNEX, LOGGER } from '../app/tokens';
+import { ConnectionController, SyncRunController } from './sync.controller';
+import { SyncEngine } from './sync.engine';
+import { SyncScheduler } from './sync.scheduler';
+
+/** Sync engine: connections, runs, dispatcher and workers (see src/sync/sync.engine.ts). */
+@Module({
+  controllers: [ConnectionController, SyncRunController],
+  providers: [
+    {
+      provide: SyncEngine,
+      inject: [KNEX, CONFIG, LOGGER],
+      useFactory: (db: Knex, config: AppConfig, log: Logger) =>
+        SyncEngine.create({ db, secretKey: config.secretKey, log: log.child({ component: 'sync' }) }),
+    },
+    SyncScheduler,
+  ],
+  exports: [SyncEngine],
+})
+export class SyncModule {}

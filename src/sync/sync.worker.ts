@@ -1,0 +1,120 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { VendorError } from '../../connectors/connector';
+import type { Clock } from '../app/clock';
+import { deliveryRetryDelay, MAX_DELIVERY_ATTEMPTS } from './backoff';
+import { ConnectionRepository } from './connection.repository';
+import type { ConnectorPool } from './connector-pool';
+import { DeliveryRepository } from './delivery.repository';
+import { PushService } from './push.service';
+import { RunService } from './run.service';
+import { SyncErrorRepository } from './sync-error.repository';
+import type { DeliveryRow, Outcome, SyncHooks } from './sync.types';
+
+export interface WorkerOptions {
+  workerId: string;
+  batchSize?: number;
+  leaseMs?: number;
+  hooks?: SyncHooks;
+  log?: Logger;
+  /** Called after each delivery is settled (tests use it to prove no delivery is handled twice). */
+  onSettled?: (d: DeliveryRow, outcome: Outcome) => void;
+}
+
+/**
+ * Leases due deliveries (SKIP LOCKED, so many workers in many processes share one database),
+ * pushes each through the connection's rate limiter, and settles it: done with its outcome, or
+ * failed with a sync_errors row and a jittered exponential retry time (dead after
+ * MAX_DELIVERY_ATTEMPTS). Counts are rolled up into the deliveries' runs.
+ */
+export class SyncWorker {
+  private readonly deliveries = new DeliveryRepository();
+  private readonly connections = new ConnectionRepository();
+  private readonly errors = new SyncErrorRepository();
+  private readonly pusher: PushService;
+  private readonly runs: RunService;
+  readonly opts: Required<Pick<WorkerOptions, 'workerId' | 'batchSize' | 'leaseMs'>> & WorkerOptions;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly pool: ConnectorPool,
+    private readonly clock: Clock,
+    opts: WorkerOptions,
+  ) {
+    this.opts = { batchSize: 50, leaseMs: 60_000, ...opts };
+    this.pusher = new PushService(db, opts.hooks);
+    this.runs = new RunService(db, pool, clock);
+  }
+
+  /** Gives back leases held by an earlier life of this worker id (after a crash and restart). */
+  async start(): Promise<number> {
+    return this.deliveries.releaseOwn(this.db, this.opts.workerId);
+  }
+
+  /** One lease-and-process round; returns how many deliveries it handled. */
+  async tick(): Promise<number> {
+    const leased = await this.deliveries.lease(
+      this.db,
+      this.opts.workerId,
+      this.opts.batchSize,
+      this.opts.leaseMs,
+      this.clock.now(),
+    );
+    if (!leased.length) return 0;
+    await Promise.all(leased.map((d) => this.handle(d)));
+    const runIds = [...new Set(leased.map((d) => d.run_id).filter((id): id is number => id !== null))];
+    for (const runId of runIds) await this.runs.refresh(runId);
+    return leased.length;
+  }
+
+  /** Ticks until nothing is due (tests, and the end of a scheduled round). */
+  async drain(maxRounds = 10_000): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxRounds; i++) {
+      const n = await this.tick();
+      if (!n) break;
+      total += n;
+    }
+    return total;
+  }
+
+  private async handle(d: DeliveryRow): Promise<void> {
+    const now = () => this.clock.now();
+    try {
+      const connection = await this.connections.get(this.db, d.connection_id);
+      if (!connection || connection.archived_at || connection.status !== 'active') {
+        await this.deliveries.complete(this.db, d.id, this.opts.workerId, 'skipped');
+        this.opts.onSettled?.(d, 'skipped');
+        return;
+      }
+      const ctx = await this.pool.context(this.db, connection);
+      const result = await this.pusher.push(ctx, d.object, Number(d.object_id));
+      await this.errors.resolve(this.db, d.connection_id, d.object, Number(d.object_id), now());
+      await this.deliveries.complete(this.db, d.id, this.opts.workerId, result.outcome);
+      this.opts.onSettled?.(d, result.outcome);
+    } catch (err) {
+      const vendor = err instanceof VendorError ? err : null;
+      const retryable = vendor ? vendor.retryable : true;
+      const dead = !retryable || d.attempts >= MAX_DELIVERY_ATTEMPTS;
+      const nextAt = dead ? null : new Date(now().getTime() + deliveryRetryDelay(d.attempts));
+      const message = (err as Error).message ?? String(err);
+      this.opts.log?.warn(
+        { delivery: d.id, object: d.object, localId: d.object_id, err: message },
+        'sync delivery failed',
+      );
+      await this.errors.record(this.db, {
+        connectionId: d.connection_id,
+        object: d.object,
+        localId: Number(d.object_id),
+        deliveryId: d.id,
+        runId: d.run_id,
+        code: vendor?.code ?? 'internal',
+        message,
+        retryable,
+        nextAttemptAt: nextAt,
+      });
+      await this.deliveries.fail(this.db, d, this.opts.workerId, message, nextAt);
+      this.opts.onSettled?.(d, 'failed');
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { SYSTEM_ACTOR } from '../../../src/app/auth/access';
+import { RecordService } from '../../../src/app/crud/record.service';
+import { contactResource } from '../../../src/crm/contact.resource';
+import { insertContacts, listCustomers, startSyncFixture, type SyncFixture } from './support/sync-fixture';
+
+describe('sync engine: push contacts as Stripe customers (real SDK → emulator, PostgreSQL)', () => {
+  let fx: SyncFixture;
+  beforeAll(async () => {
+    fx = await startSyncFixture();
+  });
+  afterAll(() => fx.close());
+
+  it('creates, leaves unchanged, updates and archives with links, hashes and run counts', async () => {
+    const ids = await insertContacts(fx.db, 5);
+    const run = await fx.engine.runs.start({
+      connectionId: fx.connectionId,
+      object: 'contact',
+      trigger: 'api',
+    });
+    expect(run).toMatchObject({ status: 'running', total: 5 });
+    await fx.engine.round();
+    expect(await fx.engine.runs.get(run.id)).toMatchObject({
+      status: 'succeeded',
+      created: 5,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+    });
+
+    const customers = await listCustomers(fx.emu);
+    expect(customers).toHaveLength(5);
+    const links = await fx
+      .db('external_links')
+      .where({ connection_id: fx.connectionId, object: 'contact' })
+      .orderBy('local_id');
+    expect(links.map((l) => [Number(l.local_id), l.state])).toEqual(ids.map((id) => [id, 'linked']));
+    const byId = new Map(customers.map((c) => [c.id, c]));
+    for (const l of links) {
+      const c = byId.get(l.external_id)!;
+      expect(c.metadata).toMatchObject({ ledgerline_id: String(l.local_id), ledgerline_object: 'contact' });
+      expect(c.email).toMatch(/^ada\d+@example\.com$/);
+      expect(l.content_hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+
+    // Unchanged re-sync: zero write calls.
+    fx.emu.control.resetCounters();
+    const again = await fx.engine.runs.start({
+      connectionId: fx.connectionId,
+      object: 'contact',
+      trigger: 'api',
+    });
+    await fx.engine.round();
+    expect(await fx.engine.runs.get(again.id)).toMatchObject({
+      status: 'succeeded',
+      created: 0,
+      updated: 0,
+      unchanged: 5,
+    });
+    expect(fx.emu.control.counters().writeCalls).toBe(0);
+
+    // A change through the canonical service flows outbox → dispatcher → delivery → update.
+    const records = new RecordService(fx.db as any, contactResource);
+    await records.update(SYSTEM_ACTOR, ids[0], { last_name: 'Byron', phone: '+44 20 7946 0000' });
+    await fx.engine.round();
+    const updated = (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[0]))!;
+    expect(updated).toMatchObject({ name: 'Ada0 Byron', phone: '+44 20 7946 0000' });
+    expect(fx.emu.control.counters().writeCalls).toBe(1);
+
+    // Archive = metadata flag; restore clears it; the customer is never deleted.
+    await records.setArchived(SYSTEM_ACTOR, ids[1], true);
+    await fx.engine.round();
+    let c1 = (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[1]))!;
+    expect(c1.metadata.ledgerline_archived).toBe('true');
+    await records.setArchived(SYSTEM_ACTOR, ids[1], false);
+    await fx.engine.round();
+    c1 = (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[1]))!;
+    expect(c1.metadata.ledgerline_archived).toBeUndefined();
+    expect(await listCustomers(fx.emu)).toHaveLength(5);
+  });
+});
