@@ -9,7 +9,11 @@ import { StripeHttpServer } from './stripe.server';
 import { TokenBucket } from './rate-limiter';
 import { allRoutes } from './resources';
 import { createControl, controlRoute } from './control';
+import { WebhookDispatcher, signPayload } from './webhooks';
+import { Processes } from './processes';
+import { hostedPages } from './hosted-pages';
 import type { StripeEmulator, StripeEmulatorOptions } from './stripe.types';
+export { signPayload as signStripeWebhookPayload };
 
 export type {
   StripeEmulator,
@@ -24,9 +28,16 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   const host = opts.host ?? '127.0.0.1';
   const webhookSecret = opts.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`;
   const ctx = new EmulatorContext(opts.clock ?? { now: () => new Date() });
-  const http = new StripeHttpServer(ctx, allRoutes, new TokenBucket(opts.rateLimitScale), opts.apiKey);
-  const control = createControl(ctx, http, webhookSecret);
-  http.sideRoutes.push(controlRoute(control, ctx));
+  const http = new StripeHttpServer(
+    ctx,
+    allRoutes(webhookSecret),
+    new TokenBucket(opts.rateLimitScale),
+    opts.apiKey,
+  );
+  const webhooks = new WebhookDispatcher(ctx, webhookSecret);
+  const processes = new Processes(ctx);
+  const control = createControl(ctx, http, webhooks, processes);
+  http.sideRoutes.push(controlRoute(control), hostedPages(ctx));
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(opts.port ?? 0, host, () => resolve());

@@ -68,6 +68,8 @@ export interface StripeControl {
   resetCounters(): void;
   /** create a dispute on a charge (as if the cardholder disputed it) */
   createDispute(chargeId: string, reason?: string): Promise<Record<string, unknown>>;
+  /** complete (succeed=true, default) or fail the 3DS challenge of an intent in requires_action */
+  authenticate(intentId: string, succeed?: boolean): Promise<Record<string, unknown>>;
   /** drop every object, event, idempotency key, counter and fault */
   reset(): void;
   now(): Date;
