@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { CrmModule } from '../crm/crm.module';
 import { SyncModule } from '../sync/sync.module';
 import { QueryModule } from './query/query.module';
+import { ListModule } from '../crm/list.module';
+import { SavedViewModule } from '../crm/saved-view.module';
 import { ApiKeyController } from './auth/api-key.controller';
 import { ApiKeyService } from './auth/api-key.service';
 import { AuthGuard } from './auth/auth.guard';
@@ -42,6 +44,8 @@ export class AppModule {
         ...(schedule ? [ScheduleModule.forRoot()] : []),
         CrmModule,
         QueryModule,
+        SavedViewModule,
+        ListModule,
         SyncModule,
       ],
       controllers: [HealthController, ApiKeyController],

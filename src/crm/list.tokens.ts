@@ -1,0 +1,1 @@
+export const LIST_SERVICE = Symbol('LIST_SERVICE');
