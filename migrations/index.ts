@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_foundation';
+import * as m0006 from './0006_billing';
 import * as m0005 from './0005_sync';
 import * as m0003 from './0003_query';
 import * as m0004 from './0004_warehouse';
@@ -12,6 +13,7 @@ interface Migration {
 /** Listed explicitly so the same set runs from TypeScript (tests) and compiled JS (service). */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0006_billing': m0006,
   '0005_sync': m0005,
   '0003_query': m0003,
   '0004_warehouse': m0004,

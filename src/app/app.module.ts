@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { BillingModule } from '../billing/billing.module';
 import { CrmModule } from '../crm/crm.module';
 import { SyncModule } from '../sync/sync.module';
 import { QueryModule } from './query/query.module';
@@ -43,6 +44,7 @@ export class AppModule {
         CoreModule.with(config, db, log),
         ...(schedule ? [ScheduleModule.forRoot()] : []),
         CrmModule,
+        BillingModule,
         QueryModule,
         SavedViewModule,
         ListModule,

@@ -32,6 +32,9 @@ const envSchema = z.object({
     }, 'must be an IANA time zone such as Europe/Paris'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(104857600).default(1048576),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Ledgerline <billing@ledgerline.localhost>'),
+  PUBLIC_BASE_URL: z.url('must be a URL such as https://billing.example.com').optional(),
 });
 
 export interface AppConfig {
@@ -48,6 +51,11 @@ export interface AppConfig {
   orgTimezone: string;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Billing mail goes over SMTP when set; otherwise it stays in email_outbox with a log line. */
+  smtpUrl?: string;
+  mailFrom: string;
+  /** Base of links sent to customers (pay pages); defaults to http://localhost:PORT. */
+  publicBaseUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -76,5 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     orgTimezone: e.ORG_TIMEZONE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
   };
 }

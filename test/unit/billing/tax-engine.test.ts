@@ -163,7 +163,8 @@ const docArb = fc.record({
   }),
 });
 
-const toInput = (d: fc.infer<typeof docArb>): DocumentInput => ({
+type Doc = typeof docArb extends fc.Arbitrary<infer T> ? T : never;
+const toInput = (d: Doc): DocumentInput => ({
   currency: d.currency,
   lines: d.lines,
   discount: d.discountPct === undefined ? undefined : { type: 'percent', value: String(d.discountPct) },
