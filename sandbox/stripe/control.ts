@@ -60,6 +60,7 @@ export function createControl(
       return JSON.parse(serialize(ctx.store.get(intentId))) as StripeObject;
     },
     reset: () => {
+      ctx.offsetMs = 0;
       ctx.store.reset();
       http.idempotency.reset();
       http.faults = {};

@@ -102,7 +102,6 @@ export class StripeHttpServer {
       return send(res, 429, rateLimitBody(), headers);
     }
     const f = this.faults;
-    if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
     if (f.failNext && f.failNext > 0) {
       f.failNext--;
       this.counters.injected500++;
@@ -181,6 +180,9 @@ export class StripeHttpServer {
         throw e;
       }
     }
+    // Latency sits inside the idempotency window, so a concurrent retry sees the key in flight.
+    const latency = this.faults.latencyMs;
+    if (latency) await new Promise((r) => setTimeout(r, latency));
     const spec = operationSpec(route.method, route.path);
     let params: Record<string, any>;
     try {

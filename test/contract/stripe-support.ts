@@ -24,6 +24,8 @@ export function sdkFor(emu: StripeEmulator, key = TEST_KEY): Stripe {
     protocol: 'http',
     apiVersion: '2023-08-16' as Stripe.LatestApiVersion,
     maxNetworkRetries: 0,
+    // request-metrics telemetry would pile up warnings in bursts; nothing reads it here
+    telemetry: false,
   });
 }
 
