@@ -21,11 +21,19 @@ export class DeliveryRepository {
     db: Db,
     connectionId: number,
     runId: number | null,
-    rows: NewDelivery[],
+    input: NewDelivery[],
     at: Date,
     /** A full run takes waiting deliveries over (its counts cover every record); the outbox does not. */
     claim = true,
   ): Promise<number> {
+    // One statement cannot touch a row twice: keep the newest change per record first.
+    const latest = new Map<string, NewDelivery>();
+    for (const r of input) {
+      const k = `${r.object}:${r.object_id}`;
+      const seen = latest.get(k);
+      if (!seen || r.version >= seen.version) latest.set(k, r);
+    }
+    const rows = [...latest.values()];
     let n = 0;
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);

@@ -1,7 +1,13 @@
 import { SYSTEM_ACTOR } from '../../../src/app/auth/access';
 import { RecordService } from '../../../src/app/crud/record.service';
 import { contactResource } from '../../../src/crm/contact.resource';
-import { insertContacts, listCustomers, startSyncFixture, type SyncFixture } from './support/sync-fixture';
+import {
+  eventually,
+  insertContacts,
+  listCustomers,
+  startSyncFixture,
+  type SyncFixture,
+} from './support/sync-fixture';
 
 describe('sync engine: push contacts as Stripe customers (real SDK → emulator, PostgreSQL)', () => {
   let fx: SyncFixture;
@@ -61,20 +67,30 @@ describe('sync engine: push contacts as Stripe customers (real SDK → emulator,
     // A change through the canonical service flows outbox → dispatcher → delivery → update.
     const records = new RecordService(fx.db as any, contactResource);
     await records.update(SYSTEM_ACTOR, ids[0], { last_name: 'Byron', phone: '+44 20 7946 0000' });
-    await fx.engine.round();
-    const updated = (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[0]))!;
-    expect(updated).toMatchObject({ name: 'Ada0 Byron', phone: '+44 20 7946 0000' });
+    await eventually(
+      () => fx.engine.round(),
+      async () => {
+        const updated = (await listCustomers(fx.emu)).find(
+          (c) => c.metadata.ledgerline_id === String(ids[0]),
+        )!;
+        expect(updated).toMatchObject({ name: 'Ada0 Byron', phone: '+44 20 7946 0000' });
+      },
+    );
     expect(fx.emu.control.counters().writeCalls).toBe(1);
 
     // Archive = metadata flag; restore clears it; the customer is never deleted.
+    const customer1 = async () =>
+      (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[1]))!;
     await records.setArchived(SYSTEM_ACTOR, ids[1], true);
-    await fx.engine.round();
-    let c1 = (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[1]))!;
-    expect(c1.metadata.ledgerline_archived).toBe('true');
+    await eventually(
+      () => fx.engine.round(),
+      async () => expect((await customer1()).metadata.ledgerline_archived).toBe('true'),
+    );
     await records.setArchived(SYSTEM_ACTOR, ids[1], false);
-    await fx.engine.round();
-    c1 = (await listCustomers(fx.emu)).find((c) => c.metadata.ledgerline_id === String(ids[1]))!;
-    expect(c1.metadata.ledgerline_archived).toBeUndefined();
+    await eventually(
+      () => fx.engine.round(),
+      async () => expect((await customer1()).metadata.ledgerline_archived).toBeUndefined(),
+    );
     expect(await listCustomers(fx.emu)).toHaveLength(5);
   });
 });

@@ -96,3 +96,25 @@ export async function listCustomers(emu: StripeEmulator): Promise<Record<string,
     after = page.data[page.data.length - 1].id;
   }
 }
+
+/**
+ * Repeats `step` until `check` passes. Outbox rows are dispatched only once every older
+ * transaction of the PostgreSQL cluster has finished, and the test server is shared with other
+ * suites, so a change can legitimately wait a moment.
+ */
+export async function eventually<T>(
+  step: () => Promise<unknown>,
+  check: () => Promise<T>,
+  ms = 15_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    await step();
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import { eventually, startSyncFixture, type SyncFixture } from './support/sync-fixture';
+
+/** A contact and its outbox row written inside `trx` (as the CRUD kit does). */
+async function writeContact(trx: Knex.Transaction, email: string): Promise<number> {
+  const [row] = await trx('contacts').insert({ email }).returning('id');
+  await trx('sync_outbox').insert({ object: 'contact', object_id: row.id, version: 1, op: 'create' });
+  return Number(row.id);
+}
+
+describe('dispatcher: sync_outbox → sync_deliveries by per-consumer (txid, id) cursor', () => {
+  let fx: SyncFixture;
+  beforeAll(async () => {
+    fx = await startSyncFixture();
+  });
+  afterAll(() => fx.close());
+
+  const delivered = async () =>
+    (await fx.db('sync_deliveries').where({ connection_id: fx.connectionId }).select('object_id'))
+      .map((r) => Number(r.object_id))
+      .sort((a, b) => a - b);
+
+  it('does not skip a row whose transaction took a smaller id but committed later', async () => {
+    const a = await fx.db.transaction();
+    const idA = await writeContact(a, 'late@example.com'); // smaller outbox id, still open
+    const idB = await fx.db.transaction((b) => writeContact(b, 'early@example.com'));
+    expect((await fx.db('sync_outbox').where({ object_id: idB }).first()).id).toBeGreaterThan(
+      Number((await a('sync_outbox').where({ object_id: idA }).first()).id),
+    );
+    await fx.engine.dispatcher.dispatch();
+    // B's transaction is newer than the oldest open one (A): it waits with it, nothing is skipped.
+    expect(await delivered()).toEqual([]);
+    await a.commit();
+    await eventually(
+      () => fx.engine.dispatcher.dispatch(),
+      async () => expect(await delivered()).toEqual([idA, idB].sort((x, y) => x - y)),
+    );
+  });
+
+  it('delivers an older finished transaction at once and a newer one with a smaller id when it commits', async () => {
+    await fx.db('sync_deliveries').del();
+    const b = await fx.db.transaction();
+    await b.raw('select pg_current_xact_id()'); // B gets its transaction id first…
+    const a = await fx.db.transaction();
+    const idA = await writeContact(a, 'a@example.com'); // …A takes the smaller outbox id
+    const idB = await writeContact(b, 'b@example.com');
+    await b.commit();
+    // B is below the horizon (only A, newer, is open): safe to pass while A is still open.
+    await eventually(
+      () => fx.engine.dispatcher.dispatch(),
+      async () => expect(await delivered()).toEqual([idB]),
+    );
+    await a.commit();
+    await eventually(
+      () => fx.engine.dispatcher.dispatch(),
+      async () => expect(await delivered()).toEqual([idA, idB].sort((x, y) => x - y)),
+    );
+    // Idempotent: another round finds nothing new.
+    expect(await fx.engine.dispatcher.dispatch()).toBe(0);
+  });
+
+  it('coalesces repeated changes of one record into one waiting delivery, and ignores unsynced objects', async () => {
+    await fx.db('sync_deliveries').del();
+    const id = await fx.db.transaction((t) => writeContact(t, 'c@example.com'));
+    await fx.db.transaction(async (t) => {
+      await t('sync_outbox').insert({ object: 'contact', object_id: id, version: 2, op: 'update' });
+      await t('sync_outbox').insert({ object: 'deal', object_id: 1, version: 1, op: 'create' });
+    });
+    await fx.db.transaction((t) =>
+      t('sync_outbox').insert({ object: 'contact', object_id: id, version: 3, op: 'update' }),
+    );
+    const rows = await eventually(
+      () => fx.engine.dispatcher.dispatch(),
+      async () => {
+        const found = await fx.db('sync_deliveries').where({ connection_id: fx.connectionId });
+        expect(found.map((r) => r.version)).toEqual([3]);
+        return found;
+      },
+    );
+    expect(rows[0]).toMatchObject({ object: 'contact', object_id: id, state: 'pending' });
+  });
+});
