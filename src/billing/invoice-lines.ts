@@ -61,7 +61,7 @@ export async function resolveLines(
         taxRates.push({
           id: r.id,
           code: r.code,
-          rate: String(r.rate),
+          rate: norm(String(r.rate)),
           inclusive: r.inclusive,
           compound: r.compound,
         });
@@ -114,7 +114,7 @@ export async function storedLines(trx: Knex.Transaction, lines: any[]): Promise<
     feesMinor: l.line_fees_minor,
     taxRates: (l.tax_rate_ids as number[]).map((id) => {
       const r: any = rates.get(id);
-      return { id, code: r.code, rate: String(r.rate), inclusive: r.inclusive, compound: r.compound };
+      return { id, code: r.code, rate: norm(String(r.rate)), inclusive: r.inclusive, compound: r.compound };
     }),
   }));
   const keep = [

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -60,6 +60,7 @@ export class TemplateController {
 
   @Post(':id/preview')
   @Access('read')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Invoice/receipt templates: a PDF; email templates: {subject, text, html}' })
   async render(
     @Param('id') raw: string,
