@@ -26,9 +26,11 @@ export const paymentIntentRoutes: Route[] = [
       if (p.off_session !== undefined && p.confirm !== true)
         throw StripeApiError.invalid('off_session can only be passed when confirm=true.', 'off_session');
       const id = newId('pi');
-      const types: string[] =
-        p.payment_method_types ??
-        (p.automatic_payment_methods?.enabled ? ['card', 'us_bank_account'] : ['card']);
+      // API 2023-08-16 turned automatic_payment_methods on by default when no types are given.
+      const automatic = p.payment_method_types
+        ? null
+        : { allow_redirects: 'always', enabled: true, ...(p.automatic_payment_methods ?? {}) };
+      const types: string[] = p.payment_method_types ?? ['card', 'us_bank_account'];
       const pi: StripeObject = {
         id,
         object: 'payment_intent',
@@ -37,9 +39,7 @@ export const paymentIntentRoutes: Route[] = [
         amount_received: 0,
         application: null,
         application_fee_amount: null,
-        automatic_payment_methods: p.automatic_payment_methods
-          ? { enabled: !!p.automatic_payment_methods.enabled }
-          : null,
+        automatic_payment_methods: automatic,
         canceled_at: null,
         cancellation_reason: null,
         capture_method: p.capture_method ?? 'automatic',

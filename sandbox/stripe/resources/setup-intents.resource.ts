@@ -108,9 +108,10 @@ export const setupIntentRoutes: Route[] = [
         id,
         object: 'setup_intent',
         application: null,
-        automatic_payment_methods: p.automatic_payment_methods
-          ? { enabled: !!p.automatic_payment_methods.enabled }
-          : null,
+        // API 2023-08-16: automatic payment methods are on unless types are given
+        automatic_payment_methods: p.payment_method_types
+          ? null
+          : { allow_redirects: 'always', enabled: true, ...(p.automatic_payment_methods ?? {}) },
         cancellation_reason: null,
         client_secret: `${id}_secret_${newId('x', 25).slice(2)}`,
         created: ctx.nowSec(),
@@ -126,7 +127,7 @@ export const setupIntentRoutes: Route[] = [
         on_behalf_of: null,
         payment_method: null,
         payment_method_options: {},
-        payment_method_types: p.payment_method_types ?? ['card'],
+        payment_method_types: p.payment_method_types ?? ['card', 'us_bank_account'],
         single_use_mandate: null,
         status: 'requires_payment_method',
         usage: p.usage ?? 'off_session',

@@ -50,7 +50,6 @@ describe('Stripe emulator: ACH by the clock, payouts, webhooks, hosted checkout'
       amount: 100000,
       currency: 'usd',
       customer: c.id,
-      payment_method_types: ['us_bank_account'],
       payment_method: (await bankPm('000123456789')).id,
       confirm: true,
     });
@@ -58,7 +57,6 @@ describe('Stripe emulator: ACH by the clock, payouts, webhooks, hosted checkout'
       amount: 5000,
       currency: 'usd',
       customer: c.id,
-      payment_method_types: ['us_bank_account'],
       payment_method: (await bankPm('000111111113')).id,
       confirm: true,
     });

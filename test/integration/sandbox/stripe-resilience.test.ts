@@ -22,7 +22,7 @@ describe('Stripe emulator: rate limit, faults, control API', () => {
     const seconds = (performance.now() - t0) / 1000;
     const errors = results
       .filter((r) => r.status === 'rejected')
-      .map((r) => (r as PromiseRejectedResult).reason as Stripe.errors.StripeError);
+      .map((r) => r.reason as Stripe.errors.StripeError);
     return { errors, accepted: n - errors.length, seconds };
   }
 
@@ -137,13 +137,13 @@ describe('Stripe emulator: rate limit, faults, control API', () => {
 
   it('exposes the control API over HTTP', async () => {
     const post = (path: string, body: unknown) =>
-      fetch(`${sb.emu.url}/_control${path}`, { method: 'POST', body: JSON.stringify(body) }).then(
-        (r) => r.json() as Promise<any>,
+      fetch(`${sb.emu.url}/_control${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) =>
+        r.json(),
       );
     expect(await post('/faults', { failNext: 1 })).toEqual({ failNext: 1 });
     await expect(stripe.customers.list()).rejects.toMatchObject({ statusCode: 500 });
     await stripe.customers.create({});
-    const counters = (await fetch(`${sb.emu.url}/_control/counters`).then((r) => r.json())) as any;
+    const counters: any = await fetch(`${sb.emu.url}/_control/counters`).then((r) => r.json());
     expect(counters.requests['POST /v1/customers']).toBe(1);
     expect(counters.requests['GET /v1/customers']).toBe(1);
     expect(counters.writeCalls).toBe(1);
