@@ -7,4 +7,4 @@ echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
 echo "== lint"; npx eslint . --max-warnings=0
 echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
 echo "== build"; npx tsc -p tsconfig.build.json
-echo "== jest"; npx jest --ci --maxWorkers="${JEST_WORKERS:-2}" "$@"
+echo "== jest"; npx jest --ci --forceExit --maxWorkers="${JEST_WORKERS:-2}" "$@"

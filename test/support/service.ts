@@ -36,7 +36,15 @@ export async function startTestService(
     ...(testDb ? { DATABASE_URL: testDb.url } : {}),
     ...opts.env,
   });
-  const service = await buildService(config, { db, log: pino({ level: 'silent' }), schedule: false });
+  let service: Service;
+  try {
+    service = await buildService(config, { db, log: pino({ level: 'silent' }), schedule: false });
+  } catch (err) {
+    // Leave nothing open behind a failed start, or jest hangs on the handle.
+    if (testDb) await testDb.drop();
+    else await db.destroy();
+    throw err;
+  }
   const keySvc = service.app.get(ApiKeyService);
   const keys = { admin: ADMIN_KEY } as Record<Role, string>;
   for (const role of ROLES.filter((r) => r !== 'admin')) {
