@@ -241,21 +241,24 @@ export class WarehouseLoader {
           await appendTextRows(conn, src, rows, chg);
           this.count(src.table, rows.length);
         }
-        if (this.progress.rows[src.table]) {
+        // The overlap window re-reads rows already loaded: only real differences count as changes.
+        const diff = await conn.runAndReadAll(
+          `SELECT count(*) FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
+        );
+        if (Number(diff.getRowsJS()[0][0]) > 0) {
           changed = true;
           await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${chg})`);
           await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg}`);
         }
         await conn.run(`DROP TABLE ${chg}`);
         const gone = deletions.get(src.table) ?? [];
-        if (gone.length) {
-          changed = true;
-          for (let i = 0; i < gone.length; i += 1000) {
-            const res = await conn.run(
-              `DELETE FROM ${target} WHERE id IN (${gone.slice(i, i + 1000).join(',')})`,
-            );
-            this.count(src.table, Number(res.rowsChanged), 'deleted');
-          }
+        for (let i = 0; i < gone.length; i += 1000) {
+          const res = await conn.run(
+            `DELETE FROM ${target} WHERE id IN (${gone.slice(i, i + 1000).join(',')})`,
+          );
+          const n = Number(res.rowsChanged);
+          this.count(src.table, n, 'deleted');
+          if (n) changed = true;
         }
       }
       if (!changed && meta.as_of === this.opts.asOf) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { BillingModule } from '../billing/billing.module';
 import { CrmModule } from '../crm/crm.module';
 import { SyncModule } from '../sync/sync.module';
+import { WarehouseModule } from '../warehouse/warehouse.module';
 import { QueryModule } from './query/query.module';
 import { ListModule } from '../crm/list.module';
 import { SavedViewModule } from '../crm/saved-view.module';
@@ -49,6 +50,7 @@ export class AppModule {
         SavedViewModule,
         ListModule,
         SyncModule,
+        WarehouseModule.with(schedule),
       ],
       controllers: [HealthController, ApiKeyController],
       providers: [

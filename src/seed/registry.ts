@@ -1,4 +1,5 @@
 import type { SeedGenerator } from './generator';
+import { commerceGenerator } from './generators/commerce.generator';
 
 /** Registered explicitly; each module adds its generator here. */
-export const GENERATORS: SeedGenerator[] = [];
+export const GENERATORS: SeedGenerator[] = [commerceGenerator];

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { z } from 'zod';
+import type { AppConfig } from '../app/config';
+import { Problem } from '../app/problem';
+import { parseOrThrow } from '../app/crud/schema-kit';
+import { CONFIG } from '../app/tokens';
+import { isCurrency } from '../billing/currency';
+import {
+  convertedSql,
+  REPORT_FORMATS,
+  REPORTS,
+  type ReportDef,
+  type ReportFormat,
+} from '../../warehouse/reports';
+import { readResult, type ResultSet } from './report.format';
+import { PublishedReader } from './warehouse.reader';
+
+const monthParam = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD')
+  .refine((v) => {
+    if (v.length === 7) return true;
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }, 'is not a valid date')
+  .transform((v) => `${v.slice(0, 7)}-01`);
+
+function paramSchema(def: ReportDef) {
+  const shape: Record<string, z.ZodType> = { format: z.enum(REPORT_FORMATS).default('json') };
+  for (const p of def.params) {
+    if (p.type === 'month') shape[p.name] = monthParam.optional();
+    else if (p.type === 'currency')
+      shape[p.name] = z
+        .string()
+        .transform((v) => v.toUpperCase())
+        .refine(isCurrency, 'is not an ISO 4217 currency')
+        .optional();
+    else if (p.type === 'integer') shape[p.name] = z.coerce.number().int().positive().optional();
+    else if (p.values) shape[p.name] = z.enum(p.values as [string, ...string[]]).optional();
+    else shape[p.name] = z.string().min(1).max(100).optional();
+  }
+  return z.strictObject(shape).superRefine((v: any, ctx) => {
+    if (v.from && v.to && v.from > v.to)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+  });
+}
+
+export interface ReportOutput {
+  format: ReportFormat;
+  result: ResultSet;
+  parquet?: Buffer;
+  meta: Record<string, unknown>;
+}
+
+/** Serves reports from the marts through a read-only instance of the published file. */
+@Injectable()
+export class ReportService implements OnModuleDestroy {
+  readonly reader: PublishedReader;
+
+  constructor(@Inject(CONFIG) config: AppConfig) {
+    this.reader = new PublishedReader(config.warehousePath);
+  }
+
+  onModuleDestroy() {
+    this.reader.close();
+  }
+
+  catalog() {
+    return REPORTS.map((r) => ({
+      name: r.name,
+      title: r.title,
+      description: r.description,
+      source: r.source,
+      formats: REPORT_FORMATS,
+      parameters: r.params.map((p) => ({
+        name: p.name,
+        type: p.type,
+        description: p.description,
+        ...(p.values ? { values: p.values } : {}),
+      })),
+      money_columns: r.money,
+    }));
+  }
+
+  async run(name: string, query: unknown): Promise<ReportOutput> {
+    const def = REPORTS.find((r) => r.name === name);
+    if (!def)
+      throw new Problem(
+        404,
+        'unknown-report',
+        `There is no report named '${name}'. GET /api/v1/reports lists them.`,
+      );
+    const params = parseOrThrow(paramSchema(def), query ?? {}) as Record<string, any>;
+    return this.reader.withConnection(async (conn) => {
+      const settings = (
+        await conn.runAndReadAll(
+          `SELECT reporting_currency, CAST(as_of AS VARCHAR) AS as_of FROM wh_settings`,
+        )
+      ).getRowObjectsJS()[0];
+      const currency = (params.currency as string | undefined) ?? (settings.reporting_currency as string);
+      const known = (
+        await conn.runAndReadAll(
+          `SELECT bool_and(to_report IS NOT NULL) AS ok FROM dim_fx_day WHERE currency = $c`,
+          { c: currency },
+        )
+      ).getRowObjectsJS()[0];
+      if (known.ok !== true) {
+        throw Problem.validation([
+          { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
+        ]);
+      }
+      const values: Record<string, any> = { currency };
+      for (const p of def.params) if (p.name !== 'currency') values[p.name] = params[p.name] ?? null;
+      const sql = convertedSql(def);
+      const meta = { report: def.name, currency, as_of: settings.as_of, parameters: values };
+      if (params.format === 'parquet') {
+        // Bound parameters stay bound: materialise into a temp table, then COPY that to Parquet.
+        const file = join(tmpdir(), `ll-report-${randomBytes(6).toString('hex')}.parquet`);
+        try {
+          await conn.run(`CREATE TEMP TABLE _report AS ${sql}`, values);
+          await conn.run(`COPY _report TO '${file}' (FORMAT parquet)`);
+          const result = readResult(await conn.runAndReadAll(`SELECT * FROM _report LIMIT 0`));
+          return { format: 'parquet' as const, result, parquet: await readFile(file), meta };
+        } finally {
+          await rm(file, { force: true });
+        }
+      }
+      const result = readResult(await conn.runAndReadAll(sql, values));
+      return { format: params.format as ReportFormat, result, meta };
+    });
+  }
+}
