@@ -29,7 +29,7 @@ export class PublishedReader {
       return `${s.ino}:${s.mtimeMs}:${s.size}`;
     } catch {
       throw new Problem(
-        503,
+        409,
         'warehouse-not-ready',
         'The warehouse has not been built yet: POST /api/v1/warehouse/refresh.',
       );

@@ -76,6 +76,13 @@ const EXPECTED: Record<string, AccessLevel> = {
   'GET /api/v1/sync/runs': 'read',
   'GET /api/v1/sync/runs/:id': 'read',
   'POST /api/v1/sync/runs': 'write',
+  // Warehouse and reports (issue 8): analysts read reports and run SQL; loads/exports are writes.
+  'POST /api/v1/warehouse/refresh': 'write',
+  'GET /api/v1/warehouse/status': 'report',
+  'POST /api/v1/warehouse/export': 'write',
+  'GET /api/v1/reports': 'report',
+  'GET /api/v1/reports/:name': 'report',
+  'POST /api/v1/reports/sql': 'report',
 };
 
 function crud(path: string): Record<string, AccessLevel> {
@@ -117,19 +124,26 @@ describe('role matrix over the route table', () => {
     for (const route of svc.routes) {
       const level = EXPECTED[`${route.method} ${route.url}`];
       if (!level) continue;
-      const url = route.url.replace(/:object/g, 'companies').replace(/:toObject/g, 'contacts').replace(/:[A-Za-z]+|\*/g, '1');
+      const url = route.url
+        .replace(/:object/g, 'companies')
+        .replace(/:toObject/g, 'contacts')
+        .replace(/:[A-Za-z]+|\*/g, '1');
       const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined;
       const anonymous = await svc.request(route.method, url, { role: null, body });
       if (level === 'public') {
-        if ([401, 403].includes(anonymous.status)) failures.push(`${route.method} ${route.url} public but ${anonymous.status}`);
+        if ([401, 403].includes(anonymous.status))
+          failures.push(`${route.method} ${route.url} public but ${anonymous.status}`);
         continue;
       }
-      if (anonymous.status !== 401) failures.push(`${route.method} ${route.url} without key: ${anonymous.status}`);
+      if (anonymous.status !== 401)
+        failures.push(`${route.method} ${route.url} without key: ${anonymous.status}`);
       for (const role of ROLES) {
         const res = await svc.request(route.method, url, { role, body });
         const allowed = ALLOWED[level].includes(role);
-        if (allowed && [401, 403].includes(res.status)) failures.push(`${route.method} ${route.url} ${role}: ${res.status}`);
-        if (!allowed && res.status !== 403) failures.push(`${route.method} ${route.url} ${role}: ${res.status}, want 403`);
+        if (allowed && [401, 403].includes(res.status))
+          failures.push(`${route.method} ${route.url} ${role}: ${res.status}`);
+        if (!allowed && res.status !== 403)
+          failures.push(`${route.method} ${route.url} ${role}: ${res.status}, want 403`);
         if (res.status >= 500) failures.push(`${route.method} ${route.url} ${role}: ${res.status}`);
       }
     }

@@ -23,9 +23,9 @@ describe('reports API and analyst SQL', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers 503 problem+json before the first build', async () => {
+  it('answers 409 problem+json before the first build', async () => {
     const res = await svc.request('GET', '/api/v1/reports/mrr');
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
   });
 
@@ -42,7 +42,7 @@ describe('reports API and analyst SQL', () => {
     const busy = await svc.request('POST', '/api/v1/warehouse/refresh', { body: { kind: 'incremental' } });
     expect(busy.status).toBe(409);
     let status: any;
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 1200; i++) {
       status = (await svc.request('GET', '/api/v1/warehouse/status', { role: 'analyst' })).body;
       if (!status.running) break;
       await new Promise((r) => setTimeout(r, 50));
