@@ -1,3 +1,4 @@
+import { InvoiceRepository } from '../../../src/billing/invoice.repository';
 import { OverdueService } from '../../../src/billing/overdue.service';
 import { startTestService, TestService } from '../../support/service';
 
@@ -322,5 +323,49 @@ describe('invoices on PostgreSQL', () => {
     expect(emails.filter((e) => e.kind === 'reminder').map((e) => e.related_id)).toEqual([soon.id]);
     const list = await svc.request('GET', '/api/v1/invoices?overdue=true', { role: 'viewer' });
     expect(list.body.results.map((r: any) => r.id)).toContain(due.id);
+  });
+
+  it('documents the billing routes in OpenAPI', async () => {
+    const docs = await svc.request('GET', '/api/docs.json', { role: null });
+    expect(docs.status).toBe(200);
+    const paths = Object.keys(docs.body.paths);
+    for (const p of [
+      '/api/v1/invoices',
+      '/api/v1/invoices/{id}/mark-paid',
+      '/api/v1/templates/{id}/preview',
+    ]) {
+      expect(paths).toContain(p);
+    }
+    const body = docs.body.paths['/api/v1/invoices'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.lines.items.properties.quantity).toBeDefined();
+  });
+
+  it('a rolled-back issue leaves no gap; a second connection waits on the counter row', async () => {
+    const repo = new InvoiceRepository();
+    await expect(
+      svc.db.transaction(async (trx) => {
+        expect(await repo.nextNumber(trx, 'GAP')).toBe(1);
+        throw new Error('issue failed after numbering');
+      }),
+    ).rejects.toThrow('issue failed');
+    // Transaction A holds the row; B (another connection, as another process would) must wait.
+    const order: string[] = [];
+    let releaseA!: () => void;
+    const held = new Promise<void>((r) => (releaseA = r));
+    const a = svc.db.transaction(async (trx) => {
+      const n = await repo.nextNumber(trx, 'GAP');
+      order.push(`A${n}`);
+      await held;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const b = svc.db.transaction(async (trx) => {
+      const n = await repo.nextNumber(trx, 'GAP');
+      order.push(`B${n}`);
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(order).toEqual(['A1']);
+    releaseA();
+    await Promise.all([a, b]);
+    expect(order).toEqual(['A1', 'B2']);
   });
 });
