@@ -27,8 +27,8 @@ function run(env: Record<string, string>): Run {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (out += String(d)));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, out: () => out, exited };
 }
@@ -38,7 +38,7 @@ async function waitHealthy(port: number, within: number, proc: Run) {
   while (Date.now() < deadline) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
-      if (res.ok) return (await res.json()) as any;
+      if (res.ok) return (await res.json());
     } catch {
       // not listening yet
     }
@@ -66,7 +66,7 @@ describe('npm start on the embedded default', () => {
         headers: { authorization: `Bearer ${key}` },
       });
       expect(companies.status).toBe(200);
-      expect(((await companies.json()) as any).results.length).toBeGreaterThanOrEqual(3); // demo seed
+      expect(((await companies.json())).results.length).toBeGreaterThanOrEqual(3); // demo seed
       const docs = await fetch(`http://127.0.0.1:${port}/api/docs`);
       expect(await docs.text()).toContain('swagger-ui');
       const bundle = await fetch(`http://127.0.0.1:${port}/api/docs/swagger-ui-bundle.js`);
@@ -82,7 +82,7 @@ describe('npm start on the embedded default', () => {
         const again = await fetch(`http://127.0.0.1:${port}/api/v1/companies`, {
           headers: { authorization: `Bearer ${key}` },
         });
-        expect(((await again.json()) as any).results.length).toBe(3); // not seeded twice
+        expect(((await again.json())).results.length).toBe(3); // not seeded twice
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;

@@ -12,9 +12,17 @@ describe('smoke on embedded PGlite', () => {
     const health = await svc.request('GET', '/api/v1/health', { role: null });
     expect(health.body.database).toMatchObject({ status: 'up', engine: 'pglite' });
 
-    const tax = await svc.request('POST', '/api/v1/tax-rates', { body: { name: 'GST', code: 'GST', rate: '5' } });
+    const tax = await svc.request('POST', '/api/v1/tax-rates', {
+      body: { name: 'GST', code: 'GST', rate: '5' },
+    });
     const product = await svc.request('POST', '/api/v1/products', {
-      body: { name: 'Big', sku: 'BIG-1', price_minor: 9007199254740991, currency: 'JPY', tax_rate_id: tax.body.id },
+      body: {
+        name: 'Big',
+        sku: 'BIG-1',
+        price_minor: 9007199254740991,
+        currency: 'JPY',
+        tax_rate_id: tax.body.id,
+      },
     });
     expect(product.status).toBe(201);
     expect(product.body.price_minor).toBe(9007199254740991);

@@ -4,8 +4,7 @@ import { Problem, zodFieldErrors } from '../problem';
 
 /** Shared field shapes so every resource validates money, ids and text the same way. */
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const NUL = /\u0000/;
-const storable = (s: string) => !NUL.test(s);
+const storable = (s: string) => !s.includes('\u0000');
 export const text = (max = 500) =>
   z.string().trim().min(1).max(max).refine(storable, 'must not contain NUL characters');
 export const optionalText = (max = 500) =>

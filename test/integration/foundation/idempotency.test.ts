@@ -49,7 +49,9 @@ describe('Idempotency-Key on POST', () => {
     const before = await count();
     const headers = { 'idempotency-key': 'race-1' };
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => svc.request('POST', '/api/v1/companies', { body: { name: 'Racer' }, headers })),
+      Array.from({ length: 5 }, () =>
+        svc.request('POST', '/api/v1/companies', { body: { name: 'Racer' }, headers }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
@@ -60,7 +62,10 @@ describe('Idempotency-Key on POST', () => {
   it('forgets keys after 24 hours', async () => {
     const headers = { 'idempotency-key': 'old-1' };
     await svc.request('POST', '/api/v1/companies', { body: { name: 'Old' }, headers });
-    await svc.db('idempotency_keys').where({ key: 'old-1' }).update({ created_at: new Date(Date.now() - 25 * 3600e3) });
+    await svc
+      .db('idempotency_keys')
+      .where({ key: 'old-1' })
+      .update({ created_at: new Date(Date.now() - 25 * 3600e3) });
     const fresh = await svc.request('POST', '/api/v1/companies', { body: { name: 'Old' }, headers });
     expect(fresh.headers['idempotent-replayed']).toBeUndefined();
     expect(fresh.status).toBe(201);
