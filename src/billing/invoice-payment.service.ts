@@ -84,13 +84,16 @@ export class InvoicePaymentService {
     const run = async (t: Knex.Transaction) => {
       const existing = await this.payments.paymentByProcessorId(t, p.processor, p.processorId);
       if (existing) return { payment: existing, applied: false };
-      const invoice = await this.lockPayable(t, p.invoiceId);
+      const invoice = await this.repo.get(t, p.invoiceId, true);
+      if (!invoice) throw Problem.notFound('invoice', p.invoiceId);
       if (p.currency !== invoice.currency) {
         throw Problem.validation([
           { field: 'currency', message: `is ${p.currency}; the invoice is in ${invoice.currency}` },
         ]);
       }
-      this.checkAmount(invoice, p.amountMinor);
+      if (!Number.isSafeInteger(p.amountMinor) || p.amountMinor <= 0) {
+        throw Problem.validation([{ field: 'amount_minor', message: 'must be a positive integer' }]);
+      }
       const payment = await this.payments.insertPayment(t, {
         invoice_id: invoice.id,
         company_id: invoice.company_id,
@@ -109,6 +112,11 @@ export class InvoicePaymentService {
       await this.changes.record(t, SYSTEM_ACTOR, 'payment', 'create', [
         { id: payment.id, version: payment.version, before: null, after: payment },
       ]);
+      // Money the processor collected is always recorded. On an invoice that can no longer take
+      // it (paid twice, voided meanwhile) it stays unapplied for finance to refund.
+      if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+        return { payment, applied: false, reason: `invoice is ${invoice.status}` };
+      }
       await this.applyPayment(t, SYSTEM_ACTOR, invoice, payment);
       return { payment, applied: true };
     };
@@ -212,7 +220,8 @@ export class InvoicePaymentService {
 
   private async applyPayment(trx: Knex.Transaction, actor: Actor, invoice: InvoiceRow, payment: any) {
     const paid = invoice.amount_paid_minor + payment.amount_minor;
-    const due = invoice.total_minor - paid;
+    // A processor may collect more than is due (two checkouts paid): amount due stops at zero.
+    const due = Math.max(0, invoice.total_minor - paid);
     const after = await this.repo.update(trx, invoice.id, {
       amount_paid_minor: paid,
       amount_due_minor: due,

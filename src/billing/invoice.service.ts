@@ -134,7 +134,7 @@ export class InvoiceService {
       const due = this.dueFrom(terms, issue, before.due_date) as string;
       this.checkDates(terms, issue, due, false);
       const seq = await this.repo.nextNumber(trx, before.number_prefix);
-      const after = await this.repo.update(trx, id, {
+      let after = await this.repo.update(trx, id, {
         status: before.total_minor === 0 ? 'paid' : 'open',
         number: `${before.number_prefix}-${String(seq).padStart(6, '0')}`,
         issue_date: issue,
@@ -143,12 +143,16 @@ export class InvoiceService {
         paid_at: before.total_minor === 0 ? this.clock.now() : null,
         public_token: randomBytes(24).toString('base64url'),
       });
+      // Sent only when there is someone to send to; same transaction and version as the finalising.
+      const sent = opts.send ? await this.notifier.invoiceSent(trx, after, this.clock.now()) : undefined;
+      if (sent?.email) {
+        [after] = await trx('invoices').where({ id }).update({ sent_at: this.clock.now() }).returning('*');
+      }
       const full = await this.expand(trx, after);
       await this.changes.record(trx, actor, 'invoice', 'update', [
         { id, version: after.version, before, after: full },
       ]);
-      if (opts.send) return { ...full, ...(await this.notifier.invoiceSent(trx, after, this.clock.now())) };
-      return full;
+      return sent ? { ...full, ...sent } : full;
     });
   }
 
@@ -157,6 +161,11 @@ export class InvoiceService {
       const invoice = await this.lock(trx, id);
       if (invoice.status !== 'open') throw this.stateProblem(invoice, 'sent');
       const sent = await this.notifier.invoiceSent(trx, invoice, this.clock.now(), true);
+      if (!sent.email) {
+        throw new Problem(422, 'no-recipient', 'The invoice has no contact with an email address.', [
+          { field: 'contact_id', message: 'needs a contact with an email address' },
+        ]);
+      }
       const after = await this.repo.update(trx, id, { sent_at: this.clock.now() });
       await this.changes.record(trx, actor, 'invoice', 'update', [
         { id, version: after.version, before: invoice, after },

@@ -184,9 +184,13 @@ describe('billing emails over real SMTP, and the public pay page', () => {
       };
       expect((await pay.applyProcessorPayment(event)).applied).toBe(true);
       expect((await pay.applyProcessorPayment(event)).applied).toBe(false); // duplicate webhook
+      // A second checkout paid after the first: recorded, left unapplied for a refund.
+      const second = await pay.applyProcessorPayment({ ...event, processorId: 'pi_456' });
+      expect(second).toMatchObject({ applied: false, reason: 'invoice is paid' });
+      expect(second.payment).toMatchObject({ invoice_id: inv.id, amount_minor: 50000, status: 'succeeded' });
       const after = (await svc.request('GET', `/api/v1/invoices/${inv.id}`)).body;
       expect(after).toMatchObject({ status: 'paid', amount_paid_minor: 50000, amount_due_minor: 0 });
-      expect(after.payments).toHaveLength(1);
+      expect(after.payments).toHaveLength(2);
       expect(after.payments[0]).toMatchObject({ method: 'card', fee_minor: 175, net_minor: 49825 });
       const paid = await svc.request('GET', `/pay/invoice/${inv.public_token}`, { role: null });
       expect(paid.body).toContain('This invoice is paid');
@@ -208,7 +212,17 @@ describe('billing emails without SMTP', () => {
       const inv = await svc.request('POST', '/api/v1/invoices', {
         body: { currency: 'USD', contact_id: contact, lines: [{ unit_price_minor: 100 }] },
       });
-      await svc.request('POST', `/api/v1/invoices/${inv.body.id}/finalize`, { body: { send: true } });
+      const fin = await svc.request('POST', `/api/v1/invoices/${inv.body.id}/finalize`, {
+        body: { send: true },
+      });
+      expect(fin.body.sent_at).not.toBeNull();
+      const nobody = await svc.request('POST', '/api/v1/invoices', {
+        body: { currency: 'USD', lines: [{ unit_price_minor: 100 }] },
+      });
+      await svc.request('POST', `/api/v1/invoices/${nobody.body.id}/finalize`);
+      const send = await svc.request('POST', `/api/v1/invoices/${nobody.body.id}/send`);
+      expect(send.status).toBe(422);
+      expect(send.body.errors[0].field).toBe('contact_id');
       expect((await svc.request('POST', '/api/v1/email-outbox/dispatch')).body).toEqual({
         sent: 1,
         failed: 0,
