@@ -204,7 +204,6 @@ function pay(ctx: EmulatorContext, cs: StripeObject, f: Record<string, string>):
       review: null,
       setup_future_usage: piData.setup_future_usage ?? null,
       shipping: null,
-      source: null,
       statement_descriptor: null,
       statement_descriptor_suffix: null,
       status: 'requires_confirmation',

@@ -104,7 +104,7 @@ export const checkoutRoutes: Route[] = [
         created,
         currency,
         custom_fields: [],
-        custom_text: { shipping_address: null, submit: null, terms_of_service_acceptance: null },
+        custom_text: { shipping_address: null, submit: null },
         customer: p.customer ?? null,
         customer_creation: p.customer ? null : (p.customer_creation ?? 'if_required'),
         customer_details: null,

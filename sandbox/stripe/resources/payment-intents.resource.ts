@@ -64,7 +64,6 @@ export const paymentIntentRoutes: Route[] = [
         review: null,
         setup_future_usage: p.setup_future_usage || null,
         shipping: null,
-        source: null,
         statement_descriptor: p.statement_descriptor ?? null,
         statement_descriptor_suffix: p.statement_descriptor_suffix ?? null,
         status: 'requires_payment_method',
