@@ -40,6 +40,8 @@ export interface LoaderOptions {
   timezone?: string;
   /** Parallel COPY streams on PostgreSQL. */
   copyConcurrency?: number;
+  /** DuckDB worker threads (default: all cores). The service uses fewer so the API stays responsive. */
+  threads?: number;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -60,8 +62,9 @@ async function pgNow(db: Knex): Promise<string> {
 export async function openWriter(
   path: string,
   timezone: string,
+  threads?: number,
 ): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(path);
+  const instance = await DuckDBInstance.create(path, threads ? { threads: String(threads) } : {});
   const conn = await instance.connect();
   await conn.run(`SET TimeZone = '${timezone.replace(/'/g, "''")}'`);
   return { instance, conn };
@@ -176,7 +179,7 @@ export class WarehouseLoader {
     };
     const watermark = await pgNow(this.opts.db);
     const tmp = this.tempPath();
-    const { instance, conn } = await openWriter(tmp, this.tz);
+    const { instance, conn } = await openWriter(tmp, this.tz, this.opts.threads);
     let modelMs: Record<string, number> = {};
     try {
       await this.prepareMeta(conn);
@@ -215,7 +218,7 @@ export class WarehouseLoader {
     };
     const tmp = this.tempPath();
     copyFileSync(this.opts.path, tmp, constants.COPYFILE_FICLONE);
-    const { instance, conn } = await openWriter(tmp, this.tz);
+    const { instance, conn } = await openWriter(tmp, this.tz, this.opts.threads);
     let modelMs: Record<string, number> = {};
     let watermark = '';
     let changed = false;

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -75,6 +76,9 @@ export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy
       settings,
       timezone: this.config.orgTimezone,
       asOf: isoDateIn(this.config.orgTimezone, new Date()),
+      // Leave a core to the API: the loader runs inside the service process.
+      threads: Math.max(1, availableParallelism() - 1),
+      copyConcurrency: 1,
       onProgress: (p) => this.onProgress(id, p, log),
     });
     const promise = (async () => {

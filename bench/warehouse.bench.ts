@@ -1,0 +1,247 @@
+/**
+ * `npm run bench -- warehouse [--scale K] [--seed S]`: the warehouse on real PostgreSQL at the
+ * issue's size (scale 1 = 1M invoices ≈ 3M lines, ≈1M payments, 50k subscriptions) in a fresh
+ * database it creates and drops. Prints load vs raw COPY-out, marts build time, DuckDB speed-up
+ * over the same mart SQL in PostgreSQL, incremental refresh after 1,000 changed invoices, report
+ * latency and the loader's peak memory; the last line is the JSON summary.
+ */
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import knexFactory, { type Knex } from 'knex';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { migrateLatest } from '../migrations';
+import { createDb } from '../src/app/database';
+import { seedCommerce } from '../src/seed/generators/commerce.generator';
+import { WarehouseLoader } from '../warehouse/loader';
+import { modelFiles } from '../warehouse/models';
+import { convertedSql, REPORTS } from '../warehouse/reports';
+import { SOURCES } from '../warehouse/sources';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const scale = Number(arg('scale', '1'));
+const seed = Number(arg('seed', '1'));
+const BASE =
+  process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ms = (t0: number) => performance.now() - t0;
+const s = (x: number) => +(x / 1000).toFixed(3);
+const log = (...a: unknown[]) => console.log(...a);
+
+function urlFor(db: string) {
+  const u = new URL(BASE);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** COPY (SELECT <loader columns>) TO STDOUT csv for every source, drained: the floor for any loader. */
+async function rawCopyOut(db: Knex): Promise<number> {
+  const t0 = performance.now();
+  for (const src of SOURCES) {
+    const conn = await db.client.acquireConnection();
+    try {
+      const cols = Object.keys(src.columns)
+        .map((c) => `"${c}"`)
+        .join(', ');
+      const sink = new Writable({ write: (_c, _e, cb) => cb() });
+      await pipeline(
+        conn.query(copyTo(`COPY (SELECT ${cols} FROM ${src.table}) TO STDOUT (FORMAT csv)`)),
+        sink,
+      );
+    } finally {
+      await db.client.releaseConnection(conn);
+    }
+  }
+  return ms(t0);
+}
+
+/** Mart statements (one per table), from the 4x model files. */
+function martStatements(): Array<{ table: string; sql: string }> {
+  return modelFiles()
+    .filter((f) => f.name.startsWith('4'))
+    .flatMap((f) => f.sql.split(/;\s*$/m))
+    .map((sql) => sql.trim())
+    .filter((sql) => /CREATE OR REPLACE TABLE/.test(sql))
+    .map((sql) => ({ table: /CREATE OR REPLACE TABLE (\w+)/.exec(sql)![1], sql }));
+}
+
+const PG_TYPES: Record<string, string> = {
+  BIGINT: 'bigint',
+  INTEGER: 'integer',
+  VARCHAR: 'text',
+  DATE: 'date',
+  TIMESTAMP: 'timestamp',
+  'TIMESTAMP WITH TIME ZONE': 'timestamptz',
+  DOUBLE: 'double precision',
+  BOOLEAN: 'boolean',
+  HUGEINT: 'numeric',
+};
+
+/** Copies the tables marts read (dims, facts, settings) from DuckDB into PostgreSQL. */
+async function copyBaseTablesToPg(duck: DuckDBConnection, db: Knex, dir: string) {
+  const tables = (
+    await duck.runAndReadAll(
+      `SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND (table_name LIKE 'dim\\_%' ESCAPE '\\' OR table_name LIKE 'fct\\_%' ESCAPE '\\' OR table_name = 'wh_settings')`,
+    )
+  )
+    .getRowObjectsJS()
+    .map((r) => r.table_name as string);
+  for (const t of tables) {
+    const cols = (
+      await duck.runAndReadAll(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`,
+      )
+    ).getRowObjectsJS() as Array<{ column_name: string; data_type: string }>;
+    const defs = cols.map(({ column_name: c, data_type: ty }) => {
+      const pgType = PG_TYPES[ty] ?? (ty.startsWith('DECIMAL') ? ty.replace('DECIMAL', 'numeric') : 'text');
+      return `"${c}" ${pgType}`;
+    });
+    await db.raw(`DROP TABLE IF EXISTS ${t}; CREATE UNLOGGED TABLE ${t} (${defs.join(', ')})`);
+    const file = join(dir, `${t}.csv`);
+    await duck.run(`COPY ${t} TO '${file}' (FORMAT csv, HEADER false)`);
+    const conn = await db.client.acquireConnection();
+    try {
+      await pipeline(createReadStream(file), conn.query(copyFrom(`COPY ${t} FROM STDIN (FORMAT csv)`)));
+    } finally {
+      await db.client.releaseConnection(conn);
+    }
+    rmSync(file, { force: true });
+    await db.raw(`ANALYZE ${t}`);
+  }
+}
+
+function pgSql(sql: string) {
+  return sql.replace(
+    /CREATE OR REPLACE TABLE (\w+) AS/,
+    'DROP TABLE IF EXISTS $1; CREATE UNLOGGED TABLE $1 AS',
+  );
+}
+
+const pct = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+};
+
+async function main() {
+  const name = `ll_bench_wh_${process.pid}`;
+  const admin = knexFactory({ client: 'pg', connection: BASE, pool: { min: 0, max: 1 } });
+  await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.raw(`CREATE DATABASE ${name}`);
+  const dir = mkdtempSync(join(tmpdir(), 'll-wh-bench-'));
+  const path = join(dir, 'warehouse.duckdb');
+  const db = await createDb({ databaseUrl: urlFor(name), poolMax: 6 });
+  const figures: Record<string, number> = {};
+  try {
+    await migrateLatest(db);
+    let t0 = performance.now();
+    const counts = await seedCommerce(db, { profile: 'bench', scale, seed });
+    await db.raw('VACUUM ANALYZE');
+    log(`seeded in ${s(ms(t0))} s:`, counts);
+
+    const copyOut = await rawCopyOut(db);
+    log(`raw COPY-out (csv) of the loader's rows: ${s(copyOut)} s`);
+
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const asOf = '2026-06-30';
+    const full = await new WarehouseLoader({ db, path, asOf, copyConcurrency: 2 }).run('full');
+    clearInterval(sampler);
+    const modelTotal = Object.values(full.modelMs).reduce((a, b) => a + b, 0);
+    const extract = full.durationMs - modelTotal;
+    log(
+      `full load ${s(full.durationMs)} s = extract+ingest ${s(extract)} s + models ${s(modelTotal)} s; rows`,
+      full.rows,
+    );
+    figures.full_load_s = s(extract);
+    figures.full_load_with_models_s = s(full.durationMs);
+    figures.copy_out_s = s(copyOut);
+    figures.load_ratio = +(extract / copyOut).toFixed(2);
+    figures.peak_rss_mb = Math.round(peak / 1048576);
+
+    // Models again on the loaded base tables (all of staging → dims → facts → marts).
+    const inst = await DuckDBInstance.create(path);
+    const duck = await inst.connect();
+    t0 = performance.now();
+    for (const f of modelFiles()) await duck.run(f.sql);
+    figures.marts_build_s = s(ms(t0));
+    log(`all models rebuilt from the base tables in ${figures.marts_build_s} s`);
+
+    // The same mart SQL on the same base tables in PostgreSQL.
+    await copyBaseTablesToPg(duck, db, dir);
+    await db.raw(`SET work_mem = '256MB'`);
+    const speedups: number[] = [];
+    for (const m of martStatements()) {
+      const t1 = performance.now();
+      await duck.run(m.sql);
+      const duckMs = ms(t1);
+      const t2 = performance.now();
+      await db.raw(pgSql(m.sql));
+      const pgMs = ms(t2);
+      const empty =
+        Number((await duck.runAndReadAll(`SELECT count(*) FROM ${m.table}`)).getRowsJS()[0][0]) === 0;
+      const x = pgMs / duckMs;
+      log(
+        `  ${m.table.padEnd(28)} duckdb ${duckMs.toFixed(0).padStart(6)} ms  postgres ${pgMs.toFixed(0).padStart(7)} ms  ×${x.toFixed(1)}${empty ? '  (empty source: not counted)' : ''}`,
+      );
+      if (!empty) speedups.push(x);
+    }
+    figures.duckdb_speedup_geomean = +Math.exp(
+      speedups.reduce((a, b) => a + Math.log(b), 0) / speedups.length,
+    ).toFixed(1);
+    figures.duckdb_speedup_min = +Math.min(...speedups).toFixed(1);
+    duck.closeSync();
+    inst.closeSync();
+
+    // Incremental: 1,000 invoices change (status/amounts, and one line each).
+    await db.raw(`UPDATE invoices SET amount_paid_minor = total_minor, amount_due_minor = 0, status = 'paid', updated_at = now()
+                  WHERE id IN (SELECT id FROM invoices WHERE status = 'open' ORDER BY id LIMIT 1000)`);
+    await db.raw(`UPDATE line_items SET amount_minor = amount_minor + 100, updated_at = now()
+                  WHERE id IN (SELECT min(l.id) FROM line_items l JOIN invoices i ON i.id = l.owner_id AND l.owner_type = 'invoice'
+                               WHERE i.updated_at > now() - interval '1 minute' GROUP BY i.id)`);
+    const inc = await new WarehouseLoader({ db, path, asOf }).run('incremental');
+    figures.incremental_s = s(inc.durationMs);
+    log(
+      `incremental refresh after 1,000 changed invoices: ${figures.incremental_s} s (models ${s(Object.values(inc.modelMs).reduce((a, b) => a + b, 0))} s); rows`,
+      inc.rows,
+    );
+
+    // Reports served from the marts (read-only instance, bound parameters, currency conversion).
+    const ro = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    let worst = 0;
+    for (const def of REPORTS) {
+      const times: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const conn = await ro.connect();
+        const values: Record<string, unknown> = { currency: i % 2 ? 'EUR' : 'USD' };
+        for (const p of def.params)
+          if (p.name !== 'currency')
+            values[p.name] = p.name === 'from' ? '2025-07-01' : p.name === 'to' ? '2026-06-01' : null;
+        const t1 = performance.now();
+        await conn.runAndReadAll(convertedSql(def), values as any);
+        times.push(ms(t1));
+        conn.closeSync();
+      }
+      const [p50, p95] = [pct(times.slice(10), 0.5), pct(times.slice(10), 0.95)];
+      worst = Math.max(worst, p95);
+      log(`  report ${def.name.padEnd(20)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms`);
+    }
+    ro.closeSync();
+    figures.report_p95_ms_max = +worst.toFixed(1);
+  } finally {
+    await db.destroy();
+    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log(JSON.stringify({ bench: 'warehouse', n: Math.round(1_000_000 * scale), scale, figures }));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
