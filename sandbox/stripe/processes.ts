@@ -9,6 +9,7 @@ import { midnight, runDailyPayouts } from './ledger';
 import { setStatus } from './payment-intent.flow';
 import { expireSession } from './resources/checkout.resource';
 import type { StripeObject } from './stripe.types';
+import { EVENT_RETENTION_SEC } from './resources/events.resource';
 
 export class Processes {
   private lastPayoutRun: number;
@@ -22,9 +23,16 @@ export class Processes {
   }
 
   run(): void {
+    this.purgeOldEvents();
     this.settleAch();
     this.expireCheckoutSessions();
     this.lastPayoutRun = runDailyPayouts(this.ctx, this.lastPayoutRun);
+  }
+
+  /** Stripe keeps events 30 days; dropping them keeps a long-running demo's memory flat. */
+  private purgeOldEvents(): void {
+    const oldest = this.ctx.nowSec() - EVENT_RETENTION_SEC;
+    this.ctx.store.prune('event', (e) => e.created < oldest);
   }
 
   private settleAch(): void {

@@ -35,6 +35,7 @@ export function emptyCounters(): StripeCounters {
     rateLimited: 0,
     injected500: 0,
     dropped: 0,
+    timedOut: 0,
     replays: 0,
     webhooksDelivered: 0,
   };
@@ -115,16 +116,13 @@ export class StripeHttpServer {
       this.counters.injected500++;
       return send(res, 500, apiError('An unknown error occurred'), headers);
     }
-    let dropAfter = false;
-    if (f.rateDrop && Math.random() < f.rateDrop) {
-      const phase = f.dropPhase ?? 'random';
-      dropAfter = phase === 'after' || (phase === 'random' && Math.random() < 0.5);
-      if (!dropAfter) {
-        this.counters.dropped++;
-        req.socket.destroy();
-        return;
-      }
-    }
+    // Dropped and timed-out requests die before or after the write is applied (dropPhase).
+    let kill: 'drop' | 'hang' | undefined;
+    if (f.rateDrop && Math.random() < f.rateDrop) kill = 'drop';
+    else if (f.rateTimeout && Math.random() < f.rateTimeout) kill = 'hang';
+    const phase = f.dropPhase ?? 'random';
+    const killAfter = !!kill && (phase === 'after' || (phase === 'random' && Math.random() < 0.5));
+    if (kill && !killAfter) return this.kill(req, kill);
 
     if (!match)
       return send(
@@ -143,12 +141,24 @@ export class StripeHttpServer {
       method === 'GET' || method === 'DELETE' ? parseForm(url.search.slice(1)) : parseForm(body);
     const idemKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const answer = await this.execute(match, form, requestId, idemKey, headers);
-    if (dropAfter) {
-      this.counters.dropped++;
-      req.socket.destroy();
-      return;
-    }
+    if (kill) return this.kill(req, kill);
     sendRaw(res, { status: answer.status, headers, body: answer.body });
+  }
+
+  /** Destroys the socket without an answer, at once (drop) or after timeoutMs of silence (hang). */
+  private async kill(req: http.IncomingMessage, how: 'drop' | 'hang'): Promise<void> {
+    if (how === 'hang') {
+      this.counters.timedOut++;
+      const ms = this.faults.timeoutMs ?? 30000;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        req.socket.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    } else this.counters.dropped++;
+    req.socket.destroy();
   }
 
   private async execute(

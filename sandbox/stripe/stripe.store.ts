@@ -62,6 +62,15 @@ export class StripeStore {
       );
   }
 
+  /** Removes every object of `kind` matching `pred` in one pass. */
+  prune(kind: string, pred: (o: StripeObject) => boolean): number {
+    const list = this.order.get(kind) ?? [];
+    const keep = list.filter((o) => !pred(o));
+    for (const o of list) if (pred(o)) this.byId.delete(o.id);
+    this.order.set(kind, keep);
+    return list.length - keep.length;
+  }
+
   all(kind: string): StripeObject[] {
     return this.order.get(kind) ?? [];
   }

@@ -22,7 +22,11 @@ export interface StripeFaults {
   rate500?: number;
   /** probability (0..1) of destroying the socket without an answer */
   rateDrop?: number;
-  /** where a dropped request dies: before the write is applied, after it, or either (default) */
+  /** probability (0..1) of holding the request silently for timeoutMs, then closing the socket */
+  rateTimeout?: number;
+  /** how long a timed-out request hangs (default 30000; set the SDK's `timeout` below it) */
+  timeoutMs?: number;
+  /** where a dropped or timed-out request dies: before the write is applied, after it, or either (default) */
   dropPhase?: 'before' | 'after' | 'random';
   /** the next n /v1 requests answer 500 */
   failNext?: number;
@@ -48,6 +52,8 @@ export interface StripeCounters {
   injected500: number;
   /** sockets destroyed by the drop fault */
   dropped: number;
+  /** requests held until timeoutMs by the timeout fault */
+  timedOut: number;
   /** idempotent replays served */
   replays: number;
   /** webhook deliveries attempted */

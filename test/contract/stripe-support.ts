@@ -17,7 +17,7 @@ export interface RawResponse {
 
 export const TEST_KEY = 'sk_test_ledgerline';
 
-export function sdkFor(emu: StripeEmulator, key = TEST_KEY): Stripe {
+export function sdkFor(emu: StripeEmulator, key = TEST_KEY, extra: Stripe.StripeConfig = {}): Stripe {
   return new Stripe(key, {
     host: emu.host,
     port: emu.port,
@@ -26,6 +26,7 @@ export function sdkFor(emu: StripeEmulator, key = TEST_KEY): Stripe {
     maxNetworkRetries: 0,
     // request-metrics telemetry would pile up warnings in bursts; nothing reads it here
     telemetry: false,
+    ...extra,
   });
 }
 

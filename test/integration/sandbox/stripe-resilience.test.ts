@@ -96,6 +96,23 @@ describe('Stripe emulator: rate limit, faults, control API', () => {
     expect(sb.emu.control.counters().dropped).toBe(4);
   });
 
+  it('times out silently (hang) and the SDK gives up at its own timeout', async () => {
+    const impatient = sdkFor(sb.emu, 'sk_test_x', { timeout: 200 });
+    sb.emu.control.setFaults({ rateTimeout: 1, timeoutMs: 5000, dropPhase: 'after' });
+    const t0 = Date.now();
+    await expect(
+      impatient.customers.create({ name: 'slow' }, { idempotencyKey: 'hang-1' }),
+    ).rejects.toMatchObject({
+      type: 'StripeConnectionError',
+    });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    sb.emu.control.setFaults({});
+    // applied before the silence: the retry with the same key replays it
+    const again = await stripe.customers.create({ name: 'slow' }, { idempotencyKey: 'hang-1' });
+    expect(again.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(sb.emu.control.counters().timedOut).toBeGreaterThanOrEqual(1);
+  });
+
   it('ends with exactly one customer per key when 20% of calls fail and the client retries', async () => {
     sb.emu.control.setFaults({ rate429: 0.07, rate500: 0.07, rateDrop: 0.06 });
     const n = 60;
