@@ -55,10 +55,12 @@ export class BillingDocumentService {
     const v = await this.vars(db, invoice);
     const lines = await this.invoices.lines(db, invoice.id);
     const company = await this.payments.company(db, invoice.company_id);
+    const place = [company?.city, company?.country].filter(Boolean).join(', ');
     const customer = [
       company?.name,
       v.customer_name !== company?.name ? v.customer_name : null,
       v.customer_email,
+      place,
     ].filter((x): x is string => !!x && x !== 'customer');
     const totals: Array<[string, number]> = [['Subtotal', invoice.subtotal_minor]];
     if (invoice.discount_minor) totals.push(['Discount', -invoice.discount_minor]);

@@ -99,10 +99,12 @@ export async function resolveLines(
   return { rows, inputs };
 }
 
-/** Rebuilds rows and engine input from stored lines (a document-level change recomputes them). */
-export async function storedLines(trx: Knex.Transaction, lines: any[]): Promise<ResolvedLines> {
-  const ids = [...new Set(lines.flatMap((l) => l.tax_rate_ids as number[]))];
-  const rates = new Map((await trx('tax_rates').whereIn('id', ids)).map((r: any) => [r.id, r]));
+/**
+ * Rebuilds rows and engine input from stored lines (a document-level change recomputes them). The
+ * rates come from each line's snapshot, so editing a discount never picks up a tax rate that was
+ * changed after the line was written.
+ */
+export function storedLines(lines: any[]): ResolvedLines {
   const inputs: LineInput[] = lines.map((l) => ({
     quantity: norm(l.quantity),
     unitPriceMinor: l.unit_price_minor,
@@ -112,10 +114,13 @@ export async function storedLines(trx: Knex.Transaction, lines: any[]): Promise<
         ? { type: 'percent', value: norm(l.discount_value) }
         : { type: 'amount', value: Number(l.discount_value) },
     feesMinor: l.line_fees_minor,
-    taxRates: (l.tax_rate_ids as number[]).map((id) => {
-      const r: any = rates.get(id);
-      return { id, code: r.code, rate: norm(String(r.rate)), inclusive: r.inclusive, compound: r.compound };
-    }),
+    taxRates: (l.taxes as StoredTax[]).map((t) => ({
+      id: t.tax_rate_id,
+      code: t.code,
+      rate: t.rate,
+      inclusive: t.inclusive,
+      compound: t.compound,
+    })),
   }));
   const keep = [
     'position',
@@ -138,10 +143,28 @@ export async function storedLines(trx: Knex.Transaction, lines: any[]): Promise<
   return { rows, inputs };
 }
 
-/** Stored line rows with the engine's derived amounts. */
-export function withDerived(rows: Record<string, unknown>[], result: DocumentResult) {
+/** Per line and rate: the rate as applied (a snapshot) and the tax it gave. */
+interface StoredTax {
+  tax_rate_id: number;
+  code?: string;
+  rate: string;
+  inclusive: boolean;
+  compound: boolean;
+  tax_minor: number;
+}
+
+/** Stored line rows with the engine's derived amounts and the rates they were computed with. */
+export function withDerived(rows: Record<string, unknown>[], inputs: LineInput[], result: DocumentResult) {
   return rows.map((r, i) => {
     const l = result.lines[i];
+    const taxes: StoredTax[] = inputs[i].taxRates.map((t, k) => ({
+      tax_rate_id: t.id,
+      code: t.code,
+      rate: t.rate,
+      inclusive: t.inclusive,
+      compound: t.compound,
+      tax_minor: l.taxes[k].taxMinor,
+    }));
     return {
       ...r,
       gross_minor: l.grossMinor,
@@ -151,7 +174,7 @@ export function withDerived(rows: Record<string, unknown>[], result: DocumentRes
       net_minor: l.netMinor,
       tax_minor: l.taxMinor,
       total_minor: l.totalMinor,
-      taxes: JSON.stringify(l.taxes.map((t) => ({ tax_rate_id: t.taxRateId, tax_minor: t.taxMinor }))),
+      taxes: JSON.stringify(taxes),
     };
   });
 }

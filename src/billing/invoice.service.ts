@@ -228,7 +228,7 @@ export class InvoiceService {
   private async recompute(trx: Knex.Transaction, invoice: InvoiceRow, lines?: CreateInvoice['lines']) {
     const resolved = lines
       ? await resolveLines(trx, this.repo, invoice.currency, lines)
-      : await storedLines(trx, await this.repo.lines(trx, invoice.id));
+      : storedLines(await this.repo.lines(trx, invoice.id));
     const discount = invoice.document_discount_type
       ? invoice.document_discount_type === 'percent'
         ? { type: 'percent' as const, value: norm(invoice.document_discount_value) }
@@ -239,7 +239,7 @@ export class InvoiceService {
       feesMinor: invoice.document_fees_minor,
       rounding: { mode: invoice.rounding_mode, level: invoice.rounding_level },
     });
-    await this.repo.replaceLines(trx, invoice.id, withDerived(resolved.rows, result));
+    await this.repo.replaceLines(trx, invoice.id, withDerived(resolved.rows, resolved.inputs, result));
     const [row] = await trx('invoices')
       .where({ id: invoice.id })
       .update({

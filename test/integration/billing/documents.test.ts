@@ -58,8 +58,9 @@ describe('invoice and receipt documents (PDF, templates)', () => {
     return res.rawPayload;
   }
 
-  async function customer(name: string, email: string, currency: string) {
-    const company = (await svc.request('POST', '/api/v1/companies', { body: { name, currency } })).body.id;
+  async function customer(name: string, email: string, currency: string, place: Record<string, string> = {}) {
+    const company = (await svc.request('POST', '/api/v1/companies', { body: { name, currency, ...place } }))
+      .body.id;
     const contact = (
       await svc.request('POST', '/api/v1/contacts', {
         body: { first_name: name.split(' ')[0], last_name: 'Buyer', email, company_id: company },
@@ -109,7 +110,10 @@ describe('invoice and receipt documents (PDF, templates)', () => {
     expect(jText).toMatch(/Due date\s+2026-05-01/);
     expect(jText).not.toMatch(/JPY \d+\.\d/); // no decimals for yen
 
-    const kw = await customer('Gulf Trading', 'gulf@example.kw', 'KWD');
+    const kw = await customer('Gulf Trading', 'gulf@example.kw', 'KWD', {
+      city: 'Kuwait City',
+      country: 'KW',
+    });
     const kwd = await svc.request('POST', '/api/v1/invoices', {
       body: {
         currency: 'KWD',
@@ -131,6 +135,7 @@ describe('invoice and receipt documents (PDF, templates)', () => {
     const kText = pdfText(kwdPdf, 'kwd');
     expect(kText).toMatch(/Survey\s+2\.5\s+KWD 12\.345\s+KWD 0\.000\s+KWD 32\.363/);
     expect(kText).toMatch(/Fees\s+KWD 1\.500/);
+    expect(kText).toContain('Kuwait City, KW');
     expect(kText).toMatch(/Total\s+KWD 32\.363/);
     expect(kText).toMatch(/Paid\s+KWD -10\.000/);
     expect(kText).toMatch(/Amount due\s+KWD 22\.363/);

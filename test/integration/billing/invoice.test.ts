@@ -368,4 +368,27 @@ describe('invoices on PostgreSQL', () => {
     await Promise.all([a, b]);
     expect(order).toEqual(['A1', 'B2']);
   });
+
+  it('keeps the tax rates a line was written with when only document fields change', async () => {
+    const rate = (
+      await svc.request('POST', '/api/v1/tax-rates', { body: { name: 'T', code: 'SNAP', rate: '5' } })
+    ).body.id;
+    const inv = (
+      await svc.request('POST', '/api/v1/invoices', {
+        body: { currency: 'USD', lines: [{ unit_price_minor: 10000, tax_rate_ids: [rate] }] },
+      })
+    ).body;
+    expect(inv.tax_minor).toBe(500);
+    expect(inv.lines[0].taxes[0]).toMatchObject({ tax_rate_id: rate, rate: '5', tax_minor: 500 });
+    await svc.request('PATCH', `/api/v1/tax-rates/${rate}`, { body: { rate: '6' } });
+    const discounted = await svc.request('PATCH', `/api/v1/invoices/${inv.id}`, {
+      body: { discount: { type: 'percent', value: '10' } },
+    });
+    expect(discounted.body).toMatchObject({ net_minor: 9000, tax_minor: 450, total_minor: 9450 });
+    // Rewriting the lines picks up the rate as it is now.
+    const rewritten = await svc.request('PATCH', `/api/v1/invoices/${inv.id}`, {
+      body: { lines: [{ unit_price_minor: 10000, tax_rate_ids: [rate] }] },
+    });
+    expect(rewritten.body).toMatchObject({ tax_minor: 540, total_minor: 9540 });
+  });
 });
