@@ -1,6 +1,5 @@
 // Lets a spawned child process run the TypeScript sources directly, compiled by the same @swc/core
 // settings jest uses (test-only; the service itself runs the tsc build).
-/* eslint-disable @typescript-eslint/no-require-imports */
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
 
