@@ -20,6 +20,7 @@ describe('Stripe emulator: hosted ACH checkout, 3DS page, expand, API key', () =
 
   it('completes an ACH checkout unpaid, then reports async_payment_succeeded / _failed by the clock', async () => {
     const make = () =>
+      // payment_method_types is in API 2023-08-16; the SDK's newer types dropped it
       stripe.checkout.sessions.create({
         mode: 'payment',
         payment_method_types: ['us_bank_account'],
@@ -30,7 +31,7 @@ describe('Stripe emulator: hosted ACH checkout, 3DS page, expand, API key', () =
             quantity: 1,
           },
         ],
-      });
+      } as Stripe.Checkout.SessionCreateParams);
     const pay = (cs: Stripe.Checkout.Session, account: string) =>
       fetch(cs.url!, {
         method: 'POST',
