@@ -93,4 +93,51 @@ describe('sync engine: push contacts as Stripe customers (real SDK → emulator,
     );
     expect(await listCustomers(fx.emu)).toHaveLength(5);
   });
+
+  it('heals a pending link by looking the customer up by reference when the idempotency key is no longer usable', async () => {
+    const [id] = await insertContacts(fx.db, 1, 100);
+    // As if a create went through long ago (key expired) and the worker died before linking it.
+    const made = await fetch(`${fx.emu.url}/v1/customers`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer sk_test_ledgerline',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `email=ada100%40example.com&metadata[ledgerline_id]=${id}&metadata[ledgerline_object]=contact`,
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    await fx.db('external_links').insert({
+      connection_id: fx.connectionId,
+      object: 'contact',
+      local_id: id,
+      state: 'pending',
+      pending_key: 'expired-key-that-stripe-forgot',
+      pending_payload: JSON.stringify({
+        email: 'ada100@example.com',
+        metadata: { ledgerline_id: String(id), ledgerline_object: 'contact' },
+      }),
+      local_version: 1,
+    });
+    const before = (await listCustomers(fx.emu)).length;
+    fx.emu.control.resetCounters();
+    const run = await fx.engine.runs.start({
+      connectionId: fx.connectionId,
+      object: 'contact',
+      trigger: 'api',
+    });
+    await fx.engine.round();
+    expect(await fx.engine.runs.get(run.id)).toMatchObject({ status: 'succeeded', failed: 0 });
+    expect(await listCustomers(fx.emu)).toHaveLength(before);
+    const link = await fx
+      .db('external_links')
+      .where({ connection_id: fx.connectionId, object: 'contact', local_id: id })
+      .first();
+    expect(link).toMatchObject({ state: 'linked', external_id: made.id, pending_key: null });
+    // No create call: one update brought the found customer to the record's full current state.
+    expect(fx.emu.control.counters().requests['POST /v1/customers'] ?? 0).toBe(0);
+    const healed = (await listCustomers(fx.emu)).find((c) => c.id === made.id)!;
+    expect(healed).toMatchObject({
+      name: 'Ada100 Lovelace100',
+      address: expect.objectContaining({ country: 'GB' }),
+    });
+  });
 });
