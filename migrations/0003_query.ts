@@ -59,6 +59,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('company_industry');
   });
   // Kept in step by the database on every write path (API, batch, seed, sync), so it cannot drift.
+  // One statement per call: PGlite (the embedded default) refuses several in one prepared statement.
   await knex.raw(`
     create function contacts_company_industry() returns trigger language plpgsql as $$
     begin
@@ -68,18 +69,20 @@ export async function up(knex: Knex): Promise<void> {
         select industry into new.company_industry from companies where id = new.company_id;
       end if;
       return new;
-    end $$;
+    end $$`);
+  await knex.raw(`
     create trigger contacts_company_industry before insert or update of company_id on contacts
-      for each row execute function contacts_company_industry();
+      for each row execute function contacts_company_industry()`);
+  await knex.raw(`
     create function companies_industry_to_contacts() returns trigger language plpgsql as $$
     begin
       update contacts set company_industry = new.industry where company_id = new.id;
       return null;
-    end $$;
+    end $$`);
+  await knex.raw(`
     create trigger companies_industry_to_contacts after update of industry on companies
       for each row when (old.industry is distinct from new.industry)
-      execute function companies_industry_to_contacts();
-  `);
+      execute function companies_industry_to_contacts()`);
 
   // Index pages: each sortable field gets (field, id) partial indexes over live rows so keyset
   // pages are index range scans at any depth.

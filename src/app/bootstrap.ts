@@ -58,6 +58,8 @@ export async function buildService(config: AppConfig, opts: BuildOptions = {}): 
 
   mountApiDocs(app);
   await app.init();
+  // Plugins (the docs assets) register on ready: make the route table complete before use.
+  await app.getHttpAdapter().getInstance().ready();
 
   const { generated } = await app.get(ApiKeyService).ensureAdminKey(config.adminKey);
   return { app, db, log, routes, generatedAdminKey: generated };

@@ -19,13 +19,13 @@ describe('smoke on embedded PGlite', () => {
       body: {
         name: 'Big',
         sku: 'BIG-1',
-        price_minor: 9007199254740991,
+        price_minor: 999999999999999,
         currency: 'JPY',
         tax_rate_id: tax.body.id,
       },
     });
     expect(product.status).toBe(201);
-    expect(product.body.price_minor).toBe(9007199254740991);
+    expect(product.body.price_minor).toBe(999999999999999);
 
     const batch = await svc.request('POST', '/api/v1/companies/batch/create', {
       body: { inputs: [{ name: 'A' }, { name: 'B' }, { name: 'C' }] },
