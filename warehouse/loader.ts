@@ -7,7 +7,8 @@ import { isPglite, rowsOf } from '../src/app/database';
 import { currencyExponent, isCurrency } from '../src/billing/currency';
 import { appendTextRows, copyPages, deletedIds, readCsvSql, rowPages } from './extract';
 import { withLoaderLock } from './lock';
-import { runModels } from './models';
+import { prepareAffected, scopedRunner } from './incremental';
+import { runModels, type StatementRunner } from './models';
 import { DEFAULT_SETTINGS, settingsTableSql, type WarehouseSettings } from './settings';
 import { createRawSql, rawName, SOURCES, type SourceTable } from './sources';
 
@@ -29,6 +30,8 @@ export interface LoadResult extends LoadProgress {
   modelMs: Record<string, number>;
   /** False when an incremental run found nothing to do and kept the published file. */
   published: boolean;
+  /** Incremental runs that rebuilt slices: how many keys of each kind were affected. */
+  affected?: Record<string, number>;
 }
 
 export interface LoaderOptions {
@@ -82,6 +85,7 @@ export class WarehouseLoader {
   private readonly settings: WarehouseSettings;
   private readonly tz: string;
   private progress: LoadProgress;
+  private affected: Record<string, number> | undefined;
 
   constructor(private readonly opts: LoaderOptions) {
     this.settings = opts.settings ?? DEFAULT_SETTINGS;
@@ -129,6 +133,15 @@ export class WarehouseLoader {
     await conn.run(`CREATE OR REPLACE TABLE wh_meta AS SELECT
       CAST('${watermark}' AS TIMESTAMPTZ) AS watermark, DATE '${this.opts.asOf}' AS as_of,
       '${kind}' AS last_kind, now() AS loaded_at`);
+  }
+
+  private async countOf(conn: DuckDBConnection, table: string): Promise<number> {
+    return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0][0]);
+  }
+
+  private async settingsRow(conn: DuckDBConnection): Promise<string> {
+    const rows = (await conn.runAndReadAll(`SELECT * FROM wh_settings`)).getRowsJson();
+    return JSON.stringify(rows);
   }
 
   private tempPath(): string {
@@ -224,19 +237,19 @@ export class WarehouseLoader {
     let changed = false;
     try {
       const meta = (
-        await conn.runAndReadAll(
-          `SELECT CAST(epoch_ms(watermark) AS BIGINT) AS w, CAST(as_of AS VARCHAR) AS as_of FROM wh_meta`,
-        )
+        await conn.runAndReadAll(`SELECT CAST(epoch_ms(watermark) AS BIGINT) AS w FROM wh_meta`)
       ).getRowObjectsJS()[0];
       const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
       watermark = await pgNow(this.opts.db);
       const deletions = await deletedIds(this.opts.db, since);
       await conn.run('BEGIN TRANSACTION');
+      const settingsBefore = await this.settingsRow(conn);
       await this.prepareMeta(conn);
       for (const src of SOURCES) {
         const target = rawName(src.table);
         await conn.run(createRawSql(src));
         const chg = `_chg_${src.table}`;
+        const ids = `_ids_${src.table}`;
         await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
         this.progress.rows[src.table] = 0;
         this.phase(`extract ${src.table}`);
@@ -245,30 +258,39 @@ export class WarehouseLoader {
           this.count(src.table, rows.length);
         }
         // The overlap window re-reads rows already loaded: only real differences count as changes.
-        const diff = await conn.runAndReadAll(
-          `SELECT count(*) FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
+        await conn.run(
+          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
         );
-        if (Number(diff.getRowsJS()[0][0]) > 0) {
+        if (await this.countOf(conn, ids)) {
           changed = true;
-          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${chg})`);
-          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg}`);
+          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
+          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
         }
         await conn.run(`DROP TABLE ${chg}`);
         const gone = deletions.get(src.table) ?? [];
         for (let i = 0; i < gone.length; i += 1000) {
-          const res = await conn.run(
-            `DELETE FROM ${target} WHERE id IN (${gone.slice(i, i + 1000).join(',')})`,
-          );
+          const list = gone.slice(i, i + 1000).join(',');
+          await conn.run(`INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
+          const res = await conn.run(`DELETE FROM ${target} WHERE id IN (${list})`);
           const n = Number(res.rowsChanged);
           this.count(src.table, n, 'deleted');
           if (n) changed = true;
         }
       }
-      if (!changed && meta.as_of === this.opts.asOf) {
+      const settingsChanged = settingsBefore !== (await this.settingsRow(conn));
+      if (!changed && !settingsChanged) {
         await conn.run('ROLLBACK');
       } else {
         changed = true;
-        modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
+        // Rates or settings (as-of date included) move every converted figure: rebuild all.
+        const everything = settingsChanged || (await this.countOf(conn, '_ids_fx_rates')) > 0;
+        let runner: StatementRunner | undefined;
+        if (!everything) {
+          this.phase('affected keys');
+          this.affected = await prepareAffected(conn);
+          runner = await scopedRunner(conn);
+        }
+        modelMs = await runModels(conn, (name) => this.phase(`model ${name}`), runner);
         await this.writeMeta(conn, 'incremental', watermark);
         await conn.run('COMMIT');
         await conn.run('CHECKPOINT');
@@ -305,6 +327,7 @@ export class WarehouseLoader {
       durationMs: Math.round(performance.now() - t0),
       modelMs,
       published,
+      ...(this.affected ? { affected: this.affected } : {}),
     };
   }
 }

@@ -17,6 +17,15 @@ export interface ModelFile {
   creates: string[];
 }
 
+export interface ModelStatement {
+  file: string;
+  name: string;
+  kind: 'TABLE' | 'VIEW';
+  sql: string;
+  /** The SELECT after `CREATE OR REPLACE TABLE name AS`. */
+  body: string;
+}
+
 /** Model files in name order: 1x staging, 2x dims, 3x facts, 4x marts. */
 export function modelFiles(): ModelFile[] {
   const dir = modelsDir();
@@ -30,23 +39,60 @@ export function modelFiles(): ModelFile[] {
     });
 }
 
-export const MART_PREFIX = 'mart_';
+/** Every statement of every model file, in order (statements end with `;` at a line end). */
+export function modelStatements(): ModelStatement[] {
+  return modelFiles().flatMap((f) =>
+    f.sql
+      .split(/;\s*$/m)
+      .map((s) => s.trim())
+      .flatMap((sql) => {
+        const m = /CREATE OR REPLACE (TABLE|VIEW) (\w+) AS\s/.exec(sql);
+        if (!m) return [];
+        return [
+          {
+            file: f.name,
+            name: m[2],
+            kind: m[1] as 'TABLE' | 'VIEW',
+            sql,
+            body: sql.slice(m.index + m[0].length),
+          },
+        ];
+      }),
+  );
+}
+
+/**
+ * How a statement is run: the default recreates it from scratch; an incremental refresh passes a
+ * runner that rebuilds only the affected part of some tables.
+ */
+export type StatementRunner = (duck: DuckDBConnection, st: ModelStatement) => Promise<void>;
+
+const recreate: StatementRunner = async (duck, st) => {
+  await duck.run(st.sql);
+};
 
 /** Rebuilds every model in order; returns milliseconds per file. */
 export async function runModels(
   duck: DuckDBConnection,
   onFile?: (name: string) => void,
+  runner: StatementRunner = recreate,
 ): Promise<Record<string, number>> {
   const timings: Record<string, number> = {};
-  for (const file of modelFiles()) {
-    onFile?.(file.name);
-    const t0 = performance.now();
-    try {
-      await duck.run(file.sql);
-    } catch (err) {
-      throw new Error(`model ${file.name} failed: ${(err as Error).message}`);
+  let current = '';
+  let t0 = performance.now();
+  for (const st of modelStatements()) {
+    if (st.file !== current) {
+      if (current) timings[current] = Math.round(performance.now() - t0);
+      current = st.file;
+      onFile?.(st.file);
+      t0 = performance.now();
     }
-    timings[file.name] = Math.round(performance.now() - t0);
+    try {
+      await runner(duck, st);
+    } catch (err) {
+      throw new Error(`model ${st.file}/${st.name} failed: ${(err as Error).message}`);
+    }
   }
+  if (current) timings[current] = Math.round(performance.now() - t0);
   return timings;
 }

@@ -59,7 +59,6 @@ async function randomChanges(db: Knex, ids: Record<string, number>, seed: number
   await db('companies')
     .where({ id: ids.C3 })
     .update({ annual_revenue_minor: 200_000_000_000, updated_at: now });
-  await db('fx_rates').insert({ currency: 'JPY', rate_date: '2024-09-01', rate: '0.0065' });
   // New invoice with lines and a payment.
   const [inv] = await db('invoices')
     .insert({
@@ -90,6 +89,27 @@ async function randomChanges(db: Knex, ids: Record<string, number>, seed: number
     status: 'succeeded',
     paid_at: '2025-01-20T00:00:00Z',
   });
+  // An unpaid invoice for a customer with no payments (its month is reached only via the customer).
+  const [open] = await db('invoices')
+    .insert({
+      number: `O${seed}`,
+      status: 'open',
+      currency: 'USD',
+      company_id: ids.C7,
+      issue_date: '2024-08-10',
+      due_date: '2024-09-09',
+      total_minor: 4242,
+      amount_due_minor: 4242,
+    })
+    .returning('id');
+  await db('line_items').insert({
+    owner_type: 'invoice',
+    owner_id: open.id,
+    product_id: ids.P2,
+    unit_price_minor: 4242,
+    amount_minor: 4242,
+    currency: 'USD',
+  });
   // Hard deletes (trigger-logged) and an archive.
   await db('line_items').where({ id: ids.INV2L2 }).delete();
   await db('payments').where({ id: ids.PAY5 }).delete();
@@ -99,29 +119,81 @@ async function randomChanges(db: Knex, ids: Record<string, number>, seed: number
     .update({ archived_at: now, updated_at: now });
 }
 
+/** Changes that move rows between customers, segments and contacts, plus a hard-deleted subscription. */
+async function crossCustomerChanges(db: Knex, ids: Record<string, number>) {
+  const now = db.fn.now();
+  const [x] = await db('contacts')
+    .insert({ first_name: 'X', company_id: ids.C2, country: 'FR' })
+    .returning('id');
+  await db('payments')
+    .where({ id: ids.PAY4 })
+    .update({ company_id: null, contact_id: x.id, updated_at: now });
+  await db('subscriptions')
+    .where({ id: ids.S4 })
+    .update({ company_id: null, contact_id: x.id, updated_at: now });
+  await db('companies')
+    .where({ id: ids.C12 })
+    .update({ annual_revenue_minor: 900_000_000_00, updated_at: now });
+  await db('companies')
+    .where({ id: ids.C7 })
+    .update({ annual_revenue_minor: 900_000_000_00, updated_at: now });
+  await db('line_items').where({ owner_type: 'subscription', owner_id: ids.S6 }).delete();
+  await db('subscriptions').where({ id: ids.S6 }).delete();
+  await db('invoices').where({ id: ids.INV3 }).update({ contact_id: x.id, updated_at: now });
+  // The contact moves to another company: everything reached through it changes customer.
+  await db('contacts').where({ id: x.id }).update({ company_id: ids.C3, updated_at: now });
+}
+
+async function expectSame(db: Knex, inc: string, full: string) {
+  rmSync(full, { force: true });
+  await new WarehouseLoader({ db, path: full, asOf: AS_OF }).run('full');
+  const diff = await diffWarehouses(inc, full);
+  expect(Object.entries(diff).filter(([, [a, b]]) => a || b)).toEqual([]);
+}
+
 async function scenario(db: Knex, dir: string) {
   const ids = await loadFixture(db);
   const inc = join(dir, 'incremental.duckdb');
   const full = join(dir, 'full.duckdb');
-  await new WarehouseLoader({ db, path: inc, asOf: AS_OF }).run('full');
-  const before = await query(inc, `SELECT mrr_minor FROM mart_mrr_monthly WHERE month = DATE '2025-02-01'`);
+  const load = (kind: 'full' | 'incremental') =>
+    new WarehouseLoader({ db, path: inc, asOf: AS_OF }).run(kind);
+  await load('full');
+  const mrr = async () =>
+    (await query(inc, `SELECT mrr_minor FROM mart_mrr_monthly WHERE month = DATE '2025-02-01'`))[0].mrr_minor;
+  const before = await mrr();
+
+  // 1. Everyday changes: only the affected slices are rebuilt.
   await randomChanges(db, ids, 7);
-  const res = await new WarehouseLoader({ db, path: inc, asOf: AS_OF }).run('incremental');
-  expect(res.kind).toBe('incremental');
-  expect(res.published).toBe(true);
-  expect(res.deleted).toMatchObject({ line_items: 1, payments: 1 });
-  await new WarehouseLoader({ db, path: full, asOf: AS_OF }).run('full');
-  const after = await query(inc, `SELECT mrr_minor FROM mart_mrr_monthly WHERE month = DATE '2025-02-01'`);
-  expect(after[0].mrr_minor).not.toBe(before[0].mrr_minor); // the changes reached the marts
-  const tables = await tableNames(full);
+  const res = await load('incremental');
+  expect(res).toMatchObject({
+    kind: 'incremental',
+    published: true,
+    deleted: { line_items: 1, payments: 1 },
+  });
+  expect(res.affected).toBeDefined();
+  expect(res.affected!._aff_invoice).toBeGreaterThan(0);
+  expect(await mrr()).not.toBe(before); // the changes reached the marts
+  const tables = await tableNames(inc);
   expect(tables).toEqual(
     expect.arrayContaining(['raw_invoices', 'fct_invoice_line', 'mart_mrr_monthly', 'mart_revenue_monthly']),
   );
-  const diff = await diffWarehouses(inc, full);
-  expect(Object.entries(diff).filter(([, [a, b]]) => a || b)).toEqual([]);
-  // A second incremental with nothing changed keeps the published file as it is.
-  const again = await new WarehouseLoader({ db, path: inc, asOf: AS_OF }).run('incremental');
-  expect(again.published).toBe(false);
+  await expectSame(db, inc, full);
+
+  // 2. Rows change customer, segment and contact; a subscription disappears.
+  await crossCustomerChanges(db, ids);
+  const res2 = await load('incremental');
+  expect(res2.affected).toBeDefined();
+  await expectSame(db, inc, full);
+
+  // 3. A new exchange rate moves every converted figure: all models are rebuilt.
+  await db('fx_rates').insert({ currency: 'JPY', rate_date: '2024-09-01', rate: '0.0065' });
+  const res3 = await load('incremental');
+  expect(res3.published).toBe(true);
+  expect(res3.affected).toBeUndefined();
+  await expectSame(db, inc, full);
+
+  // A further incremental with nothing changed keeps the published file as it is.
+  expect((await load('incremental')).published).toBe(false);
 }
 
 describe('full rebuild and incremental refresh give identical tables', () => {

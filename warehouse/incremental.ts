@@ -1,0 +1,161 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ModelStatement, StatementRunner } from './models';
+
+/**
+ * Incremental model refresh: after the changed raw rows are applied, work out which invoices,
+ * payments, customers and months they touch (old values from the facts, which are still the
+ * previous build's, new values from the staging views), then rebuild only those slices of the
+ * big facts and marts. Everything else (dims, small facts, aggregate marts) is recreated.
+ *
+ * A slice is rebuilt by shadowing the statement's inputs with filtered TEMP views (DuckDB
+ * resolves temp objects first), so the model SQL itself is the same for full and incremental
+ * runs — which is what keeps the two identical (test/integration/warehouse/incremental.test.ts).
+ */
+interface Scoped {
+  key: string;
+  scope: string;
+  /** Inputs to shadow → filter. */
+  shadows: Record<string, string>;
+}
+
+const IN = (col: string, scope: string) => `${col} IN (SELECT k FROM ${scope})`;
+
+const SCOPED: Record<string, Scoped> = {
+  fct_invoice: {
+    key: 'invoice_id',
+    scope: '_aff_invoice',
+    shadows: { stg_invoices: IN('invoice_id', '_aff_invoice') },
+  },
+  fct_invoice_line: {
+    key: 'invoice_id',
+    scope: '_aff_invoice',
+    shadows: { stg_invoice_lines: IN('invoice_id', '_aff_invoice') },
+  },
+  fct_payment: {
+    key: 'payment_id',
+    scope: '_aff_payment',
+    shadows: { stg_payments: IN('payment_id', '_aff_payment') },
+  },
+  fct_refund: {
+    key: 'payment_id',
+    scope: '_aff_payment',
+    shadows: { stg_refunds: IN('payment_id', '_aff_payment') },
+  },
+  fct_collection_line: {
+    key: 'source_id',
+    scope: '_aff_payment',
+    shadows: {
+      fct_payment: IN('payment_id', '_aff_payment'),
+      fct_refund: IN('payment_id', '_aff_payment'),
+      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM stg_payments WHERE ${IN('payment_id', '_aff_payment')})`,
+    },
+  },
+  mart_revenue_monthly: {
+    key: 'month',
+    scope: '_aff_month_revenue',
+    shadows: {
+      fct_invoice_line: IN('month', '_aff_month_revenue'),
+      fct_collection_line: IN('month', '_aff_month_revenue'),
+    },
+  },
+  mart_mrr_customer_monthly: {
+    key: 'customer_id',
+    scope: '_aff_customer',
+    shadows: { fct_subscription_period: IN('customer_id', '_aff_customer') },
+  },
+  mart_payment_segments: {
+    key: 'month',
+    scope: '_aff_month_payments',
+    shadows: { fct_payment: IN('month', '_aff_month_payments') },
+  },
+};
+
+const ids = (table: string) => `(SELECT id FROM _ids_${table})`;
+
+/** Affected keys, computed before any model runs (facts still hold the previous build). */
+const AFFECTED_SQL = [
+  `CREATE OR REPLACE TEMP TABLE _aff_invoice AS
+   SELECT id AS k FROM _ids_invoices
+   UNION SELECT invoice_id FROM fct_invoice_line WHERE line_id IN ${ids('line_items')}
+   UNION SELECT invoice_id FROM stg_invoice_lines WHERE line_id IN ${ids('line_items')}
+   UNION SELECT id FROM raw_invoices WHERE contact_id IN ${ids('contacts')}`,
+  `CREATE OR REPLACE TEMP TABLE _aff_customer AS
+   SELECT id AS k FROM _ids_companies
+   UNION SELECT customer_id FROM fct_invoice WHERE ${IN('invoice_id', '_aff_invoice')}
+   UNION SELECT customer_id FROM stg_invoices WHERE ${IN('invoice_id', '_aff_invoice')}
+   UNION SELECT customer_id FROM fct_payment WHERE payment_id IN ${ids('payments')} OR ${IN('invoice_id', '_aff_invoice')}
+   UNION SELECT customer_id FROM stg_payments
+         WHERE payment_id IN ${ids('payments')} OR ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')}
+   UNION SELECT f.customer_id FROM fct_payment f JOIN raw_payments p ON p.id = f.payment_id WHERE p.contact_id IN ${ids('contacts')}
+   UNION SELECT customer_id FROM fct_subscription_period
+         WHERE subscription_id IN ${ids('subscriptions')} OR line_id IN ${ids('line_items')}
+   UNION SELECT customer_id FROM stg_subscriptions
+         WHERE subscription_id IN ${ids('subscriptions')}
+            OR subscription_id IN (SELECT subscription_id FROM stg_subscription_items WHERE line_id IN ${ids('line_items')})
+   UNION SELECT f.customer_id FROM fct_subscription_period f JOIN raw_subscriptions r ON r.id = f.subscription_id
+         WHERE r.contact_id IN ${ids('contacts')}
+   UNION SELECT s.customer_id FROM stg_subscriptions s JOIN raw_subscriptions r ON r.id = s.subscription_id
+         WHERE r.contact_id IN ${ids('contacts')}`,
+  // Whole customers, so "new vs returning" (first successful payment) sees all their payments.
+  `CREATE OR REPLACE TEMP TABLE _aff_payment AS
+   SELECT id AS k FROM _ids_payments
+   UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')} OR ${IN('customer_id', '_aff_customer')}
+   UNION SELECT payment_id FROM stg_payments
+         WHERE ${IN('invoice_id', '_aff_invoice')} OR ${IN('customer_id', '_aff_customer')} OR contact_id IN ${ids('contacts')}`,
+  `CREATE OR REPLACE TEMP TABLE _aff_month_revenue AS ${revenueMonths()}`,
+  `CREATE OR REPLACE TEMP TABLE _aff_month_payments AS ${paymentMonths()}`,
+];
+
+function revenueMonths() {
+  return `SELECT month AS k FROM fct_invoice_line WHERE ${IN('invoice_id', '_aff_invoice')} OR customer_id IN ${ids('companies')}
+          UNION SELECT month FROM fct_collection_line WHERE ${IN('source_id', '_aff_payment')} OR customer_id IN ${ids('companies')}`;
+}
+function paymentMonths() {
+  return `SELECT month AS k FROM fct_payment WHERE ${IN('payment_id', '_aff_payment')}`;
+}
+
+export async function prepareAffected(duck: DuckDBConnection): Promise<Record<string, number>> {
+  for (const sql of AFFECTED_SQL) await duck.run(sql);
+  const sizes: Record<string, number> = {};
+  for (const t of [
+    '_aff_invoice',
+    '_aff_customer',
+    '_aff_payment',
+    '_aff_month_revenue',
+    '_aff_month_payments',
+  ]) {
+    sizes[t] = Number((await duck.runAndReadAll(`SELECT count(*) FROM ${t}`)).getRowsJS()[0][0]);
+  }
+  return sizes;
+}
+
+/** Runner for an incremental refresh: slices for SCOPED tables, full recreation for the rest. */
+export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRunner> {
+  const catalog = (await duck.runAndReadAll('SELECT current_database() AS db')).getRowObjectsJS()[0]
+    .db as string;
+  const main = (name: string) => `"${catalog}".main.${name}`;
+  return async (conn: DuckDBConnection, st: ModelStatement) => {
+    const scoped = SCOPED[st.name];
+    if (!scoped) {
+      await conn.run(st.sql);
+      return;
+    }
+    // The months a mart covers are those of the old rows (captured up front) and the new ones.
+    if (st.name === 'mart_revenue_monthly')
+      await conn.run(`INSERT INTO _aff_month_revenue ${revenueMonths()}`);
+    if (st.name === 'mart_payment_segments')
+      await conn.run(`INSERT INTO _aff_month_payments ${paymentMonths()}`);
+    const names = Object.keys(scoped.shadows);
+    try {
+      for (const [name, filter] of Object.entries(scoped.shadows)) {
+        await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${main(name)} WHERE ${filter}`);
+      }
+      await conn.run(`DELETE FROM ${main(st.name)} WHERE ${IN(scoped.key, scoped.scope)}`);
+      await conn.run(
+        `INSERT INTO ${main(st.name)} SELECT * FROM (${st.body}) AS s WHERE ${IN(scoped.key, scoped.scope)}`,
+      );
+    } finally {
+      for (const name of names) await conn.run(`DROP VIEW IF EXISTS temp.${name}`);
+    }
+  };
+}
