@@ -70,13 +70,19 @@ export class LinkRepository {
     id: number,
     v: { hash: string; localVersion: number; externalVersion?: string | null },
   ) {
+    // A slower worker holding an older version never overwrites a newer one's hash.
     await db('external_links')
       .where({ id })
+      .andWhere((q) => q.whereNull('local_version').orWhere('local_version', '<=', v.localVersion))
       .update({
         content_hash: v.hash,
         local_version: v.localVersion,
         ...(v.externalVersion !== undefined ? { external_version: v.externalVersion } : {}),
         updated_at: db.fn.now(),
       });
+  }
+
+  async deletePending(db: Db, id: number): Promise<void> {
+    await db('external_links').where({ id, state: 'pending' }).del();
   }
 }

@@ -138,12 +138,20 @@ export class PushService {
       : null;
     if (!found) {
       await this.hooks.at('vendor-call', { object: link.object, localId: link.local_id });
-      found = await this.call(ctx, link.object, {
-        op: 'create',
-        reference,
-        payload,
-        idempotencyKey: link.pending_key!,
-      });
+      try {
+        found = await this.call(ctx, link.object, {
+          op: 'create',
+          reference,
+          payload,
+          idempotencyKey: link.pending_key!,
+        });
+      } catch (err) {
+        // A definitive rejection (4xx) created nothing, and the vendor would replay that rejection
+        // for this key forever: drop the pending link so a corrected record is created afresh.
+        if (err instanceof VendorError && err.kind === 'invalid')
+          await this.links.deletePending(this.db, link.id);
+        throw err;
+      }
       await this.hooks.at('vendor-returned', { object: link.object, localId: link.local_id });
     }
     const linked = await this.links.markLinked(this.db, link.id, {

@@ -7,8 +7,10 @@ import { type Clock, systemClock } from '../app/clock';
 import { ConnectionService, verifySecrets } from './connection.service';
 import { ConnectorPool } from './connector-pool';
 import { Dispatcher } from './dispatcher.service';
+import { MappingService } from './mapping.service';
 import { RunService } from './run.service';
 import { SecretBox } from './secret-box';
+import { SyncErrorRepository } from './sync-error.repository';
 import { SyncWorker, type WorkerOptions } from './sync.worker';
 import type { SyncHooks } from './sync.types';
 
@@ -33,6 +35,7 @@ export class SyncEngine {
   readonly runs: RunService;
   readonly connections: ConnectionService;
   readonly worker: SyncWorker;
+  readonly mappings: MappingService;
 
   private constructor(
     readonly opts: SyncEngineOptions & { clock: Clock },
@@ -43,6 +46,7 @@ export class SyncEngine {
     this.dispatcher = new Dispatcher(db, this.pool, clock);
     this.runs = new RunService(db, this.pool, clock);
     this.connections = new ConnectionService(db, this.pool, this.dispatcher, box);
+    this.mappings = new MappingService(db, this.pool);
     this.worker = new SyncWorker(db, this.pool, clock, {
       workerId: `${hostname()}:${process.pid}`,
       hooks: opts.hooks,
@@ -63,6 +67,12 @@ export class SyncEngine {
     const n = await this.worker.drain();
     await this.runs.refreshOpen();
     return n;
+  }
+
+  /** Open sync errors of a connection (404 when it does not exist). */
+  async errors(connectionId: number) {
+    await this.connections.get(connectionId);
+    return new SyncErrorRepository().listOpen(this.opts.db, connectionId);
   }
 
   async close() {

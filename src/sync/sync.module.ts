@@ -3,13 +3,14 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../app/config';
 import { CONFIG, KNEX, LOGGER } from '../app/tokens';
+import { ConnectionDetailController } from './mapping.controller';
 import { ConnectionController, SyncRunController } from './sync.controller';
 import { SyncEngine } from './sync.engine';
 import { SyncScheduler } from './sync.scheduler';
 
 /** Sync engine: connections, runs, dispatcher and workers (see src/sync/sync.engine.ts). */
 @Module({
-  controllers: [ConnectionController, SyncRunController],
+  controllers: [ConnectionController, ConnectionDetailController, SyncRunController],
   providers: [
     {
       provide: SyncEngine,
