@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Actor } from '../auth/access';
 import { ChangeCapture } from '../change-capture.repository';
 import { FieldError, Problem } from '../problem';
+import { BatchInsertRepository } from './batch-insert.repository';
 import { BATCH_LIMIT, ResourceDef } from './resource';
 import { findIds, RecordRepository, Row } from './record.repository';
 import { parseOrThrow } from './schema-kit';
@@ -28,12 +29,14 @@ const batchUpdate = z.strictObject({
 export class RecordService {
   private readonly repo: RecordRepository;
   private readonly changes = new ChangeCapture();
+  private readonly batchInsert: BatchInsertRepository;
 
   constructor(
     private readonly db: Knex,
     readonly def: ResourceDef,
   ) {
     this.repo = new RecordRepository(def.table);
+    this.batchInsert = new BatchInsertRepository(def.table, def.object);
   }
 
   async get(id: number): Promise<Row> {
@@ -59,6 +62,13 @@ export class RecordService {
     );
     const errors = parsed.flatMap((row, i) => this.ruleErrors(row, at(i)));
     if (errors.length) throw Problem.validation(errors);
+    if (!this.def.unique?.length) {
+      // Fast path: one statement writes rows, outbox and audit (see BatchInsertRepository).
+      const fast = await this.batchInsert.insert(this.db, actor, parsed, this.def.references ?? {});
+      if (!fast.referenceFailure)
+        return fast.rows.map((record, index) => ({ index, status: 'created' as const, record }));
+      // A reference is missing or archived: the transactional path below names the fields.
+    }
     return this.db.transaction(async (trx) => {
       await this.checkReferences(trx, parsed, at);
       await this.checkUnique(trx, parsed, [], at);
