@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { buildService } from './app/bootstrap';
 import { ConfigError, loadConfig } from './app/config';
-import { seedDemoIfEmpty } from './seed/demo.seed';
+import { createDb } from './app/database';
 
 async function main() {
   let config;
@@ -14,7 +13,14 @@ async function main() {
     }
     throw err;
   }
-  const service = await buildService(config);
+  // Open the database (PGlite compiles its WASM off-thread) while the service's modules load.
+  const opening = createDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  opening.catch(() => undefined);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { buildService } = require('./app/bootstrap') as typeof import('./app/bootstrap');
+  const { seedDemoIfEmpty } = require('./seed/demo.seed') as typeof import('./seed/demo.seed');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const service = await buildService(config, { db: await opening });
   const { app, log, db } = service;
   if (service.generatedAdminKey) {
     // Printed once: only its hash is stored.
