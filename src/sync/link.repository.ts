@@ -73,7 +73,7 @@ export class LinkRepository {
     // A slower worker holding an older version never overwrites a newer one's hash.
     await db('external_links')
       .where({ id })
-      .andWhere((q) => q.whereNull('local_version').orWhere('local_version', '<=', v.localVersion))
+      .whereRaw('(local_version is null or local_version <= ?)', [v.localVersion])
       .update({
         content_hash: v.hash,
         local_version: v.localVersion,
