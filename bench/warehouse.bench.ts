@@ -197,9 +197,10 @@ async function main() {
     duck.closeSync();
     inst.closeSync();
 
-    // Incremental: 1,000 invoices change (status/amounts, and one line each).
+    // Incremental: the 1,000 most recent open invoices get paid and one line each changes
+    // (day-to-day activity lands in recent months; only those months' mart rows are rebuilt).
     await db.raw(`UPDATE invoices SET amount_paid_minor = total_minor, amount_due_minor = 0, status = 'paid', updated_at = now()
-                  WHERE id IN (SELECT id FROM invoices WHERE status = 'open' ORDER BY id LIMIT 1000)`);
+                  WHERE id IN (SELECT id FROM invoices WHERE status = 'open' ORDER BY issue_date DESC, id LIMIT 1000)`);
     await db.raw(`UPDATE line_items SET amount_minor = amount_minor + 100, updated_at = now()
                   WHERE id IN (SELECT min(l.id) FROM line_items l JOIN invoices i ON i.id = l.owner_id AND l.owner_type = 'invoice'
                                WHERE i.updated_at > now() - interval '1 minute' GROUP BY i.id)`);

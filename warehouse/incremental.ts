@@ -16,6 +16,8 @@ interface Scoped {
   scope: string;
   /** Inputs to shadow → filter. */
   shadows: Record<string, string>;
+  /** Month scope(s) of downstream marts fed by the months of the rows this rebuild changed. */
+  feeds?: string[];
 }
 
 const IN = (col: string, scope: string) => `${col} IN (SELECT k FROM ${scope})`;
@@ -30,25 +32,28 @@ const SCOPED: Record<string, Scoped> = {
     key: 'invoice_id',
     scope: '_aff_invoice',
     shadows: { stg_invoice_lines: IN('invoice_id', '_aff_invoice') },
+    feeds: ['_aff_month_revenue'],
   },
   fct_payment: {
     key: 'payment_id',
     scope: '_aff_payment',
     shadows: { stg_payments: IN('payment_id', '_aff_payment') },
+    feeds: ['_aff_month_payments'],
   },
   fct_refund: {
     key: 'payment_id',
-    scope: '_aff_payment',
-    shadows: { stg_refunds: IN('payment_id', '_aff_payment') },
+    scope: '_aff_payment_rows',
+    shadows: { stg_refunds: IN('payment_id', '_aff_payment_rows') },
   },
   fct_collection_line: {
     key: 'source_id',
-    scope: '_aff_payment',
+    scope: '_aff_payment_rows',
     shadows: {
-      fct_payment: IN('payment_id', '_aff_payment'),
-      fct_refund: IN('payment_id', '_aff_payment'),
-      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM stg_payments WHERE ${IN('payment_id', '_aff_payment')})`,
+      fct_payment: IN('payment_id', '_aff_payment_rows'),
+      fct_refund: IN('payment_id', '_aff_payment_rows'),
+      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM stg_payments WHERE ${IN('payment_id', '_aff_payment_rows')})`,
     },
+    feeds: ['_aff_month_revenue'],
   },
   mart_revenue_monthly: {
     key: 'month',
@@ -96,23 +101,23 @@ const AFFECTED_SQL = [
          WHERE r.contact_id IN ${ids('contacts')}
    UNION SELECT s.customer_id FROM stg_subscriptions s JOIN raw_subscriptions r ON r.id = s.subscription_id
          WHERE r.contact_id IN ${ids('contacts')}`,
+  // Row-level: payments whose own fact rows can change (collections and refunds depend on these only).
+  `CREATE OR REPLACE TEMP TABLE _aff_payment_rows AS
+   SELECT id AS k FROM _ids_payments
+   UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')}
+   UNION SELECT payment_id FROM stg_payments WHERE ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')}`,
   // Whole customers, so "new vs returning" (first successful payment) sees all their payments.
   `CREATE OR REPLACE TEMP TABLE _aff_payment AS
-   SELECT id AS k FROM _ids_payments
-   UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')} OR ${IN('customer_id', '_aff_customer')}
-   UNION SELECT payment_id FROM stg_payments
-         WHERE ${IN('invoice_id', '_aff_invoice')} OR ${IN('customer_id', '_aff_customer')} OR contact_id IN ${ids('contacts')}`,
-  `CREATE OR REPLACE TEMP TABLE _aff_month_revenue AS ${revenueMonths()}`,
-  `CREATE OR REPLACE TEMP TABLE _aff_month_payments AS ${paymentMonths()}`,
+   SELECT k FROM _aff_payment_rows
+   UNION SELECT payment_id FROM fct_payment WHERE ${IN('customer_id', '_aff_customer')}
+   UNION SELECT payment_id FROM stg_payments WHERE ${IN('customer_id', '_aff_customer')}`,
+  // Months whose mart rows may change. Fact rebuilds add the months of the rows they actually
+  // changed (old and new); a company change can move all its revenue to another segment.
+  `CREATE OR REPLACE TEMP TABLE _aff_month_revenue AS
+   SELECT month AS k FROM fct_invoice_line WHERE customer_id IN ${ids('companies')}
+   UNION SELECT month FROM fct_collection_line WHERE customer_id IN ${ids('companies')}`,
+  `CREATE OR REPLACE TEMP TABLE _aff_month_payments AS SELECT CAST(NULL AS DATE) AS k WHERE false`,
 ];
-
-function revenueMonths() {
-  return `SELECT month AS k FROM fct_invoice_line WHERE ${IN('invoice_id', '_aff_invoice')} OR customer_id IN ${ids('companies')}
-          UNION SELECT month FROM fct_collection_line WHERE ${IN('source_id', '_aff_payment')} OR customer_id IN ${ids('companies')}`;
-}
-function paymentMonths() {
-  return `SELECT month AS k FROM fct_payment WHERE ${IN('payment_id', '_aff_payment')}`;
-}
 
 export async function prepareAffected(duck: DuckDBConnection): Promise<Record<string, number>> {
   for (const sql of AFFECTED_SQL) await duck.run(sql);
@@ -122,9 +127,9 @@ export async function prepareAffected(duck: DuckDBConnection): Promise<Record<st
     '_aff_customer',
     '_aff_payment',
     '_aff_month_revenue',
-    '_aff_month_payments',
+    '_aff_payment_rows',
   ]) {
-    sizes[t] = Number((await duck.runAndReadAll(`SELECT count(*) FROM ${t}`)).getRowsJS()[0][0]);
+    sizes[t] = Number((await duck.runAndReadAll(`SELECT count(DISTINCT k) FROM ${t}`)).getRowsJS()[0][0]);
   }
   return sizes;
 }
@@ -140,22 +145,24 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
       await conn.run(st.sql);
       return;
     }
-    // The months a mart covers are those of the old rows (captured up front) and the new ones.
-    if (st.name === 'mart_revenue_monthly')
-      await conn.run(`INSERT INTO _aff_month_revenue ${revenueMonths()}`);
-    if (st.name === 'mart_payment_segments')
-      await conn.run(`INSERT INTO _aff_month_payments ${paymentMonths()}`);
     const names = Object.keys(scoped.shadows);
+    const slice = `SELECT * FROM ${main(st.name)} WHERE ${IN(scoped.key, scoped.scope)}`;
     try {
       for (const [name, filter] of Object.entries(scoped.shadows)) {
         await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${main(name)} WHERE ${filter}`);
       }
+      if (scoped.feeds) await conn.run(`CREATE OR REPLACE TEMP TABLE _old_slice AS ${slice}`);
       await conn.run(`DELETE FROM ${main(st.name)} WHERE ${IN(scoped.key, scoped.scope)}`);
       await conn.run(
         `INSERT INTO ${main(st.name)} SELECT * FROM (${st.body}) AS s WHERE ${IN(scoped.key, scoped.scope)}`,
       );
+      for (const feed of scoped.feeds ?? []) {
+        await conn.run(`INSERT INTO ${feed} SELECT DISTINCT month FROM (
+          (SELECT * FROM _old_slice EXCEPT ALL ${slice}) UNION ALL (${slice} EXCEPT ALL SELECT * FROM _old_slice))`);
+      }
     } finally {
       for (const name of names) await conn.run(`DROP VIEW IF EXISTS temp.${name}`);
+      if (scoped.feeds) await conn.run('DROP TABLE IF EXISTS _old_slice');
     }
   };
 }
