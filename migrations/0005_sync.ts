@@ -126,6 +126,8 @@ export async function up(knex: Knex): Promise<void> {
     t.check(`state in ('pending','leased','done','failed','dead')`, [], 'sync_deliveries_state_check');
     t.index(['state', 'next_attempt_at']);
     t.index(['run_id']);
+    // The lease's "is this record already being handled?" probe.
+    t.index(['connection_id', 'object', 'object_id']);
   });
   // At most one waiting delivery per record and connection: later changes coalesce into it.
   await knex.raw(

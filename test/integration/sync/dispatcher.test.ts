@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { OutboxConsumer } from '../../../src/sync/outbox-consumer';
 import { eventually, startSyncFixture, type SyncFixture } from './support/sync-fixture';
 
 /** A contact and its outbox row written inside `trx` (as the CRUD kit does). */
@@ -78,5 +79,24 @@ describe('dispatcher: sync_outbox → sync_deliveries by per-consumer (txid, id)
       },
     );
     expect(rows[0]).toMatchObject({ object: 'contact', object_id: id, state: 'pending' });
+  });
+
+  it('serves other consumers with the same cursor: each row once, and a failed handler does not advance', async () => {
+    const consumer = new OutboxConsumer(fx.db, 'test-consumer', 2);
+    await consumer.poll(async () => undefined); // registers at the horizon
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push(await fx.db.transaction((t) => writeContact(t, `oc${i}@example.com`)));
+    await expect(
+      consumer.poll(async () => {
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    const seen: number[] = [];
+    await eventually(
+      () => consumer.poll(async (_trx, rows) => void seen.push(...rows.map((r) => r.object_id))),
+      async () => expect(seen).toEqual(ids),
+    );
+    expect(await consumer.poll(async () => undefined)).toBe(0);
   });
 });
