@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { from as copyFrom } from 'pg-copy-streams';
-import { isPglite, rowsOf } from '../../app/database';
+import { rowsOf } from '../../app/database';
 import type { SeedContext, SeedGenerator } from '../generator';
+import { BulkWriter, day, iso, rng } from './bulk.writer';
+import { writeInvoices } from './commerce.invoices';
 
 /** Base sizes per profile at scale 1 (the bench profile is the warehouse benchmark's size). */
 export const COMMERCE_SIZES = {
@@ -30,80 +31,6 @@ const FREQUENCIES: Array<[string, number]> = [
   ['every_3_years', 2],
   ['every_5_years', 1],
 ];
-
-/** mulberry32: small, fast and reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)],
-    weighted: <T>(xs: Array<[T, number, ...unknown[]]>) => {
-      const total = xs.reduce((s, x) => s + x[1], 0);
-      let r = next() * total;
-      for (const x of xs) if ((r -= x[1]) < 0) return x[0];
-      return xs[xs.length - 1][0];
-    },
-  };
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const day = (ms: number) => iso(ms).slice(0, 10);
-function csv(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-  return typeof v === 'number' || typeof v === 'boolean' ? v.toString() : JSON.stringify(v);
-}
-
-/** Bulk writer: COPY FROM STDIN on PostgreSQL, batched inserts on PGlite. Explicit ids. */
-class BulkWriter {
-  constructor(private readonly db: Knex) {}
-
-  async write(table: string, columns: string[], rows: unknown[][]) {
-    if (!rows.length) return;
-    if (isPglite(this.db)) {
-      for (let i = 0; i < rows.length; i += 500) {
-        await this.db(table).insert(
-          rows.slice(i, i + 500).map((r) => Object.fromEntries(columns.map((c, j) => [c, r[j]]))),
-        );
-      }
-      return;
-    }
-    const conn = await this.db.client.acquireConnection();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const stream = conn.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`));
-        stream.on('error', reject);
-        stream.on('finish', resolve);
-        const body = rows.map((r) => r.map(csv).join(',')).join('\n') + '\n';
-        stream.end(body);
-      });
-    } finally {
-      await this.db.client.releaseConnection(conn);
-    }
-  }
-
-  async nextId(table: string): Promise<number> {
-    return (
-      Number(
-        rowsOf<{ m: number }>(await this.db.raw(`select coalesce(max(id), 0) as m from ??`, [table]))[0].m,
-      ) + 1
-    );
-  }
-
-  async syncSequence(table: string) {
-    await this.db.raw(
-      `select setval(pg_get_serial_sequence(?, 'id'), greatest((select max(id) from ??), 1))`,
-      [table, table],
-    );
-  }
-}
 
 export async function seedCommerce(
   db: Knex,
@@ -318,160 +245,21 @@ export async function seedCommerce(
   }
   await w.syncSequence('subscriptions');
 
-  // Invoices (1–5 lines), payments (succeeded, failed attempts, partial), refunds as status.
-  let nextInvoice = await w.nextId('invoices');
-  let nextPayment = await w.nextId('payments');
-  const invCols = [
-    'id',
-    'number',
-    'status',
-    'currency',
-    'company_id',
-    'issue_date',
-    'due_date',
-    'subtotal_minor',
-    'tax_minor',
-    'total_minor',
-    'amount_paid_minor',
-    'amount_due_minor',
-    'created_at',
-    'updated_at',
-  ];
-  const payCols = [
-    'id',
-    'company_id',
-    'invoice_id',
-    'amount_minor',
-    'currency',
-    'method',
-    'status',
-    'fee_minor',
-    'net_minor',
-    'paid_at',
-    'created_at',
-    'updated_at',
-  ];
-  for (let done = 0; done < n.invoices; done += 25000) {
-    const invs: unknown[][] = [];
-    const lines: unknown[][] = [];
-    const pays: unknown[][] = [];
-    for (let i = done; i < Math.min(n.invoices, done + 25000); i++) {
-      const c = r.pick(customers);
-      const issue = ANCHOR - r.int(0, 1095) * DAY;
-      const id = nextInvoice++;
-      const roll = r.next();
-      const status =
-        roll < 0.7
-          ? 'paid'
-          : roll < 0.9
-            ? 'open'
-            : roll < 0.95
-              ? 'void'
-              : roll < 0.98
-                ? 'draft'
-                : 'uncollectible';
-      let subtotal = 0;
-      let tax = 0;
-      const nLines = r.int(1, 5);
-      for (let l = 0; l < nLines; l++) {
-        const p = r.pick(products);
-        const qty = r.int(1, 4);
-        const unit = Math.round(p.price * factor(c.currency));
-        const amount = qty * unit;
-        const t = Math.round(amount * 0.08);
-        subtotal += amount;
-        tax += t;
-        lines.push([
-          nextLine++,
-          'invoice',
-          id,
-          l,
-          p.id,
-          qty,
-          unit,
-          c.currency,
-          amount,
-          t,
-          null,
-          null,
-          iso(issue),
-          iso(issue),
-        ]);
-      }
-      const total = subtotal + tax;
-      let paid = 0;
-      const method = r.weighted([
-        ['card', 70],
-        ['ach', 25],
-        ['manual', 5],
-      ] as Array<[string, number]>);
-      const fee = (amount: number) =>
-        method === 'card'
-          ? Math.round(amount * 0.029) + 30
-          : method === 'ach'
-            ? Math.min(500, Math.round(amount * 0.008))
-            : 0;
-      const at = issue + r.int(0, 40) * DAY;
-      if (status === 'paid' || (status === 'open' && r.next() < 0.5)) {
-        if (r.next() < 0.2) {
-          pays.push([
-            nextPayment++,
-            c.id,
-            id,
-            total,
-            c.currency,
-            method,
-            'failed',
-            0,
-            0,
-            null,
-            iso(at - DAY),
-            iso(at - DAY),
-          ]);
-        }
-        const amount = status === 'paid' ? total : Math.floor(total / 2);
-        paid = amount;
-        const refunded = r.next() < 0.03;
-        pays.push([
-          nextPayment++,
-          c.id,
-          id,
-          amount,
-          c.currency,
-          method,
-          refunded ? 'refunded' : 'succeeded',
-          fee(amount),
-          amount - fee(amount),
-          iso(at),
-          iso(at),
-          iso(refunded ? at + 10 * DAY : at),
-        ]);
-      }
-      invs.push([
-        id,
-        `C${opts.seed}-${id}`,
-        status,
-        c.currency,
-        c.id,
-        day(issue),
-        day(issue + 30 * DAY),
-        subtotal,
-        tax,
-        total,
-        paid,
-        status === 'void' ? 0 : total - paid,
-        iso(issue),
-        iso(issue),
-      ]);
-    }
-    await w.write('invoices', invCols, invs);
-    await w.write('line_items', lineCols, lines);
-    await w.write('payments', payCols, pays);
-    counts.invoices += invs.length;
-    counts.line_items += lines.length;
-    counts.payments += pays.length;
-  }
-  for (const t of ['invoices', 'line_items', 'payments']) await w.syncSequence(t);
+  let lineSeq = nextLine;
+  await writeInvoices({
+    w,
+    r,
+    invoices: n.invoices,
+    seed: opts.seed,
+    customers,
+    products,
+    lineCols,
+    nextLine: () => lineSeq++,
+    factor,
+    counts,
+    anchor: ANCHOR,
+    dayMs: DAY,
+  });
   return counts;
 }
 
