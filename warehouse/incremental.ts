@@ -75,6 +75,9 @@ const SCOPED: Record<string, Scoped> = {
   },
 };
 
+/** Tables an incremental refresh rebuilds by slice (the rest are recreated). */
+export const SCOPED_TABLES = Object.keys(SCOPED);
+
 const ids = (table: string) => `(SELECT id FROM _ids_${table})`;
 
 /** Affected keys, computed before any model runs (facts still hold the previous build). */
