@@ -108,15 +108,19 @@ export class StripeConnector implements Connector {
     }
   }
 
-  /** Customers, oldest first after the cursor (a customer id), for external_records. */
+  /**
+   * A sweep of all customers, one page per call: Stripe lists newest first and the cursor is the
+   * last customer id of the previous page (`starting_after`); null once the list is exhausted.
+   * Used to mirror customers into external_records and to notice hard deletes (ids no longer seen).
+   */
   async pull(object: string, cursor: string | null): Promise<PullPage> {
     this.assertObject(object);
     try {
       const page = await this.stripe.customers.list({
         limit: 100,
-        ...(cursor ? { ending_before: cursor } : {}),
+        ...(cursor ? { starting_after: cursor } : {}),
       });
-      const data = [...(page.data as StripeCustomerRead[])].reverse();
+      const data = page.data as StripeCustomerRead[];
       return {
         records: data.map((c) => ({
           externalId: c.id,
@@ -125,7 +129,7 @@ export class StripeConnector implements Connector {
           date: new Date(c.created * 1000).toISOString().slice(0, 10),
           data: { email: c.email, name: c.name ?? null, metadata: c.metadata },
         })),
-        nextCursor: data.length ? data[data.length - 1].id : cursor,
+        nextCursor: page.has_more && data.length ? data[data.length - 1].id : null,
       };
     } catch (err) {
       throw toVendorError(err);

@@ -52,6 +52,19 @@ describe('sync engine under vendor faults (real SDK → emulator, PostgreSQL)', 
     await fx.engine.round();
     expect(await fx.engine.runs.get(again.id)).toMatchObject({ unchanged: 2000, created: 0, updated: 0 });
     expect(fx.emu.control.counters().writeCalls).toBe(0);
+
+    // The connector's pull sweeps every customer page by page (100 per call).
+    const connection = (await fx.db('connections').where({ id: fx.connectionId }).first())!;
+    const { connector } = await fx.engine.pool.context(fx.db, connection);
+    const seen = new Set<string>();
+    let calls = 0;
+    for (let cursor: string | null = null; ; calls++) {
+      const page = await connector.pull!('contact', cursor);
+      page.records.forEach((r) => seen.add(r.externalId));
+      if (!(cursor = page.nextCursor)) break;
+    }
+    expect(seen.size).toBe(2000);
+    expect(calls).toBe(19);
   });
 
   it('heals client timeouts where Stripe applied the write but the answer never arrived', async () => {
