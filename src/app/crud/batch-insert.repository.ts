@@ -62,8 +62,10 @@ export class BatchInsertRepository {
       .filter(([col]) => cols.includes(col))
       .map(
         ([col, table]) =>
-          `select 1 from input i left join ${q(table)} r on r.id = i.${q(col)}
-            where i.${q(col)} is not null and (r.id is null or r.archived_at is not null)`,
+          // A scalar subquery probes the primary key per input row; a join would be planned as a
+          // hash join over the whole referenced table.
+          `select 1 from input i where i.${q(col)} is not null and not coalesce(
+             (select r.archived_at is null from ${q(table)} r where r.id = i.${q(col)}), false)`,
       );
     const bad = refChecks.length ? refChecks.join(' union all ') : 'select 1 where false';
     const sql = `
