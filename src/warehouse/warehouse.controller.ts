@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Access } from '../app/auth/access';
@@ -7,6 +7,7 @@ import type { AppConfig } from '../app/config';
 import { jsonSchema, parseOrThrow } from '../app/crud/schema-kit';
 import { CONFIG } from '../app/tokens';
 import { exportMarts } from '../../warehouse/export';
+import { settingsSchema } from '../../warehouse/settings';
 import { ReportService } from './report.service';
 import { WarehouseService } from './warehouse.service';
 
@@ -47,6 +48,24 @@ export class WarehouseController {
     const { kind } = parseOrThrow(refreshBody, body);
     const run = await this.warehouse.trigger(kind, 'api');
     return { run_id: run.id, kind: run.kind, status: 'running' };
+  }
+
+  /** Metric settings (METRICS.md); changes apply from the next load. */
+  @Get('settings')
+  @Access('report')
+  settings() {
+    return this.warehouse.settings();
+  }
+
+  @Put('settings')
+  @Access('admin')
+  @ApiBody({ schema: jsonSchema(settingsSchema.partial()) })
+  async updateSettings(@Body() body: unknown) {
+    const given = body && typeof body === 'object' ? Object.keys(body) : [];
+    const parsed = parseOrThrow(settingsSchema.partial(), body ?? {});
+    // Only the keys sent change: defaults filled in by the schema must not overwrite stored values.
+    const patch = Object.fromEntries(Object.entries(parsed).filter(([k]) => given.includes(k)));
+    return this.warehouse.updateSettings(patch);
   }
 
   @Get('status')

@@ -8,6 +8,7 @@ import { isPglite } from '../app/database';
 import { Problem } from '../app/problem';
 import { CONFIG, KNEX, LOGGER } from '../app/tokens';
 import { LoaderBusyError } from '../../warehouse/lock';
+import { settingsSchema, type WarehouseSettings } from '../../warehouse/settings';
 import {
   isoDateIn,
   WarehouseLoader,
@@ -28,6 +29,7 @@ export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy
   private running: { id: number; progress: LoadProgress; promise: Promise<LoadResult | null> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastPhaseWrite = 0;
+  private lastPhase = '';
 
   constructor(
     @Inject(KNEX) private readonly db: Knex,
@@ -130,11 +132,22 @@ export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy
     if (this.running?.id === id) this.running.progress = p;
     const now = Date.now();
     // Phase changes go to the log and (at most twice a second) to warehouse_runs.
-    log.debug({ phase: p.phase, rows: p.rows }, 'warehouse progress');
+    if (p.phase !== this.lastPhase) log.info({ phase: p.phase, rows: p.rows }, 'warehouse progress');
+    this.lastPhase = p.phase;
     if (now - this.lastPhaseWrite > 500) {
       this.lastPhaseWrite = now;
       void this.repo.progress(id, p.phase, { extracted: p.rows, deleted: p.deleted }).catch(() => undefined);
     }
+  }
+
+  settings() {
+    return this.repo.settings();
+  }
+
+  async updateSettings(patch: Partial<WarehouseSettings>): Promise<WarehouseSettings> {
+    const next = settingsSchema.parse({ ...(await this.repo.settings()), ...patch });
+    await this.repo.saveSettings(next);
+    return next;
   }
 
   async status() {

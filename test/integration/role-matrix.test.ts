@@ -82,10 +82,21 @@ const EXPECTED: Record<string, AccessLevel> = {
   // Warehouse and reports (issue 8): analysts read reports and run SQL; loads/exports are writes.
   'POST /api/v1/warehouse/refresh': 'write',
   'GET /api/v1/warehouse/status': 'report',
+  'GET /api/v1/warehouse/settings': 'report',
+  'PUT /api/v1/warehouse/settings': 'admin',
   'POST /api/v1/warehouse/export': 'write',
   'GET /api/v1/reports': 'report',
   'GET /api/v1/reports/:name': 'report',
   'POST /api/v1/reports/sql': 'report',
+  // Dashboards (issue 9): public to the API guard (browsers send no key header); the controller
+  // requires a session cookie from a report-capable key itself (test/integration/dashboards).
+  'GET /dashboards': 'public',
+  'GET /dashboards/*': 'public',
+  'GET /dashboards/login': 'public',
+  'POST /dashboards/login': 'public',
+  'POST /dashboards/logout': 'public',
+  'GET /api/v1/dashboards/status': 'report',
+  'POST /api/v1/dashboards/rebuild': 'write',
 };
 
 function crud(path: string): Record<string, AccessLevel> {

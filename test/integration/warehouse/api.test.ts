@@ -60,6 +60,40 @@ describe('reports API and analyst SQL', () => {
     await new WarehouseLoader({ db: svc.db, path, asOf: AS_OF }).run('full');
   });
 
+  it('reads and changes metric settings (admin only, validated, partial)', async () => {
+    const get = await svc.request('GET', '/api/v1/warehouse/settings', { role: 'analyst' });
+    expect(get.body).toMatchObject({ reporting_currency: 'USD', reactivation_window_months: 12 });
+    expect(
+      (
+        await svc.request('PUT', '/api/v1/warehouse/settings', {
+          body: { reactivation_window_months: 3 },
+          role: 'finance',
+        })
+      ).status,
+    ).toBe(403);
+    const bad = await svc.request('PUT', '/api/v1/warehouse/settings', {
+      body: { reactivation_window_months: -1, colour: 'x' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => e.field)).toEqual(
+      expect.arrayContaining(['reactivation_window_months', 'colour']),
+    );
+    const ok = await svc.request('PUT', '/api/v1/warehouse/settings', {
+      body: { reactivation_window_months: 3, reporting_currency: 'EUR' },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      reactivation_window_months: 3,
+      reporting_currency: 'EUR',
+      size_band_large_from: 1000,
+    });
+    const back = await svc.request('PUT', '/api/v1/warehouse/settings', {
+      body: { reporting_currency: 'USD' },
+    });
+    expect(back.body).toMatchObject({ reactivation_window_months: 3, reporting_currency: 'USD' });
+    await svc.request('PUT', '/api/v1/warehouse/settings', { body: { reactivation_window_months: 12 } });
+  });
+
   it('lists reports with their parameters', async () => {
     const res = await svc.request('GET', '/api/v1/reports', { role: 'analyst' });
     expect(res.status).toBe(200);
