@@ -7,6 +7,7 @@ import { BillingModule } from '../billing/billing.module';
 import { CrmModule } from '../crm/crm.module';
 import { SyncModule } from '../sync/sync.module';
 import { WarehouseModule } from '../warehouse/warehouse.module';
+import { DashboardsModule } from '../dashboards/dashboards.module';
 import { QueryModule } from './query/query.module';
 import { ListModule } from '../crm/list.module';
 import { SavedViewModule } from '../crm/saved-view.module';
@@ -51,6 +52,7 @@ export class AppModule {
         ListModule,
         SyncModule,
         WarehouseModule.with(schedule),
+        DashboardsModule.with(schedule),
       ],
       controllers: [HealthController, ApiKeyController],
       providers: [

@@ -88,6 +88,15 @@ const EXPECTED: Record<string, AccessLevel> = {
   'GET /api/v1/reports': 'report',
   'GET /api/v1/reports/:name': 'report',
   'POST /api/v1/reports/sql': 'report',
+  // Dashboards (issue 9): public to the API guard (browsers send no key header); the controller
+  // requires a session cookie from a report-capable key itself (test/integration/dashboards).
+  'GET /dashboards': 'public',
+  'GET /dashboards/*': 'public',
+  'GET /dashboards/login': 'public',
+  'POST /dashboards/login': 'public',
+  'POST /dashboards/logout': 'public',
+  'GET /api/v1/dashboards/status': 'report',
+  'POST /api/v1/dashboards/rebuild': 'write',
 };
 
 function crud(path: string): Record<string, AccessLevel> {
