@@ -70,5 +70,5 @@ describe('kill -9 of a worker process inside the pending-link â†’ vendor call â†
     await fx.engine.runs.start({ connectionId: fx.connectionId, object: 'contact', trigger: 'api' });
     await fx.engine.round();
     expect(fx.emu.control.counters().writeCalls).toBe(0);
-  });
+  }, 180_000);
 });

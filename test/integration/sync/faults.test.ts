@@ -17,8 +17,8 @@ describe('sync engine under vendor faults (real SDK → emulator, PostgreSQL)', 
   let fx: SyncFixture;
   beforeEach(async () => {
     fx = await startSyncFixture({ engine: { worker: { batchSize: 250 } } });
-  });
-  afterEach(() => fx.close());
+  }, 60_000);
+  afterEach(() => fx.close(), 60_000);
 
   it('pushes 2,000 customers with 20% of calls failing (429, 500, drops before/after the write): exactly 2,000, each linked once', async () => {
     const ids = await insertContacts(fx.db, 2000);
@@ -65,7 +65,7 @@ describe('sync engine under vendor faults (real SDK → emulator, PostgreSQL)', 
     }
     expect(seen.size).toBe(2000);
     expect(calls).toBe(19);
-  });
+  }, 180_000);
 
   it('heals client timeouts where Stripe applied the write but the answer never arrived', async () => {
     await fx
@@ -91,5 +91,5 @@ describe('sync engine under vendor faults (real SDK → emulator, PostgreSQL)', 
     clearTimeout(lift);
     expect(fx.emu.control.counters().replays).toBeGreaterThan(0);
     await expectExactlyOnce(fx, ids);
-  });
+  }, 180_000);
 });

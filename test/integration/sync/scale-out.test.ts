@@ -43,5 +43,5 @@ describe('two worker processes on one database', () => {
     expect(counters.writeCalls).toBe(300);
     const customers = await listCustomers(fx.emu);
     expect(customers.map((c) => Number(c.metadata.ledgerline_id)).sort((a, b) => a - b)).toEqual(ids);
-  });
+  }, 120_000);
 });
