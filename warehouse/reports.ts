@@ -203,6 +203,9 @@ export const REPORTS: ReportDef[] = [
 ];
 
 export const REPORT_FORMATS = ['json', 'csv', 'arrow', 'parquet'] as const;
+
+/** Rows per report response (`limit` parameter): default and ceiling. */
+export const REPORT_ROWS = { default: 10_000, max: 1_000_000 };
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /**
@@ -219,5 +222,6 @@ export function convertedSql(def: ReportDef): string {
   return `SELECT r.* REPLACE (${replace}), $currency AS currency
           FROM (${def.sql}) r
           LEFT JOIN dim_fx_day fx ON fx.currency = $currency AND fx.date = ${snap}
-          ORDER BY ${def.order.replace(/\br\./g, '')}`;
+          ORDER BY ${def.order}
+          LIMIT $limit`;
 }

@@ -12,6 +12,7 @@ import { isCurrency } from '../billing/currency';
 import {
   convertedSql,
   REPORT_FORMATS,
+  REPORT_ROWS,
   REPORTS,
   type ReportDef,
   type ReportFormat,
@@ -30,7 +31,10 @@ const monthParam = z
   .transform((v) => `${v.slice(0, 7)}-01`);
 
 function paramSchema(def: ReportDef) {
-  const shape: Record<string, z.ZodType> = { format: z.enum(REPORT_FORMATS).default('json') };
+  const shape: Record<string, z.ZodType> = {
+    format: z.enum(REPORT_FORMATS).default('json'),
+    limit: z.coerce.number().int().min(1).max(REPORT_ROWS.max).default(REPORT_ROWS.default),
+  };
   for (const p of def.params) {
     if (p.type === 'month') shape[p.name] = monthParam.optional();
     else if (p.type === 'currency')
@@ -76,6 +80,7 @@ export class ReportService implements OnModuleDestroy {
       description: r.description,
       source: r.source,
       formats: REPORT_FORMATS,
+      limit: REPORT_ROWS,
       parameters: r.params.map((p) => ({
         name: p.name,
         type: p.type,
@@ -113,7 +118,7 @@ export class ReportService implements OnModuleDestroy {
           { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
         ]);
       }
-      const values: Record<string, any> = { currency };
+      const values: Record<string, any> = { currency, limit: params.limit };
       for (const p of def.params) if (p.name !== 'currency') values[p.name] = params[p.name] ?? null;
       const sql = convertedSql(def);
       const meta = { report: def.name, currency, as_of: settings.as_of, parameters: values };

@@ -124,6 +124,8 @@ describe('reports API and analyst SQL', () => {
     });
     expect(usd.status).toBe(200);
     expect(usd.body).toMatchObject({ report: 'mrr', currency: 'USD', as_of: AS_OF });
+    const two = await svc.request('GET', '/api/v1/reports/mrr?limit=2', { role: 'analyst' });
+    expect(two.body.rows.map((r: any) => r.month)).toEqual(['2024-01-01', '2024-02-01']);
     expect(usd.body.rows.map((r: any) => [r.month, r.mrr_minor])).toEqual([
       ['2025-01-01', 95333],
       ['2025-02-01', 97333],
@@ -211,6 +213,7 @@ describe('reports API and analyst SQL', () => {
     ['/api/v1/reports/mrr?colour=blue', 400, 'colour'],
     ['/api/v1/reports/revenue?product_id=abc', 400, 'product_id'],
     ['/api/v1/reports/revenue?segment=huge', 400, 'segment'],
+    ['/api/v1/reports/mrr?limit=0', 400, 'limit'],
   ])('GET %s → %i problem naming the field', async (url, status, field) => {
     const res = await svc.request('GET', url, { role: 'analyst' });
     expect(res.status).toBe(status);
