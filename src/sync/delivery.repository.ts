@@ -63,6 +63,22 @@ export class DeliveryRepository {
   }
 
   /**
+   * A delivery for every row of a canonical table, in one statement (a full run), taking over
+   * waiting deliveries of the same records. Returns the number of records.
+   */
+  async enqueueTable(db: Db, connectionId: number, runId: number, object: string, table: string, at: Date) {
+    const res = await db.raw(
+      `insert into sync_deliveries (connection_id, object, object_id, version, op, run_id, next_attempt_at)
+       select ?, ?, t.id, t.version, 'sync', ?, ?::timestamptz from ?? t
+       on conflict (connection_id, object, object_id) where state in ('pending','failed')
+       do update set version = greatest(sync_deliveries.version, excluded.version), op = excluded.op,
+         run_id = excluded.run_id, updated_at = now()`,
+      [connectionId, object, runId, at, table],
+    );
+    return (res as { rowCount?: number }).rowCount ?? 0;
+  }
+
+  /**
    * Leases up to `limit` due deliveries for this worker. FOR UPDATE SKIP LOCKED lets any number
    * of processes lease concurrently without taking the same row; a record that another worker is
    * handling right now (an unexpired lease) is left alone so one record is never pushed twice at once.

@@ -73,15 +73,12 @@ export class RunService {
       });
       let total = 0;
       for (const object of objects) {
-        const rows: { id: number; version: number }[] = await trx(SYNC_OBJECTS[object].table)
-          .select('id', 'version')
-          .orderBy('id');
-        total += rows.length;
-        await this.deliveries.enqueue(
+        total += await this.deliveries.enqueueTable(
           trx,
           connectionId,
           run.id,
-          rows.map((r) => ({ object, object_id: r.id, version: r.version, op: 'sync' })),
+          object,
+          SYNC_OBJECTS[object].table,
           this.clock.now(),
         );
       }
