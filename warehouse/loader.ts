@@ -204,6 +204,7 @@ export class WarehouseLoader {
       }
       modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
       await this.writeMeta(conn, 'full', watermark);
+      this.phase('checkpoint');
       await conn.run('CHECKPOINT');
     } catch (err) {
       conn.closeSync();
@@ -230,6 +231,7 @@ export class WarehouseLoader {
       startedAt: new Date().toISOString(),
     };
     const tmp = this.tempPath();
+    this.phase('copy published file');
     copyFileSync(this.opts.path, tmp, constants.COPYFILE_FICLONE);
     const { instance, conn } = await openWriter(tmp, this.tz, this.opts.threads);
     let modelMs: Record<string, number> = {};
@@ -293,6 +295,7 @@ export class WarehouseLoader {
         modelMs = await runModels(conn, (name) => this.phase(`model ${name}`), runner);
         await this.writeMeta(conn, 'incremental', watermark);
         await conn.run('COMMIT');
+        this.phase('checkpoint');
         await conn.run('CHECKPOINT');
       }
     } catch (err) {
