@@ -86,21 +86,22 @@ export class DeliveryRepository {
    */
   async lease(db: Knex, workerId: string, limit: number, leaseMs: number, now: Date): Promise<DeliveryRow[]> {
     const res = await db.raw(
-      `update sync_deliveries d
+      `with picked as (
+         select c.id from sync_deliveries c
+          where ((c.state in ('pending','failed') and c.next_attempt_at <= ?::timestamptz)
+                 or (c.state = 'leased' and c.lease_until < ?::timestamptz))
+            and not exists (
+              select 1 from sync_deliveries o
+               where o.connection_id = c.connection_id and o.object = c.object and o.object_id = c.object_id
+                 and o.id <> c.id and o.state = 'leased' and o.lease_until >= ?::timestamptz)
+          order by c.next_attempt_at, c.id
+          limit ?
+          for update skip locked)
+       update sync_deliveries d
           set state = 'leased', leased_by = ?, lease_until = ?::timestamptz, attempts = d.attempts + 1, updated_at = now()
-        where d.id in (
-          select c.id from sync_deliveries c
-           where ((c.state in ('pending','failed') and c.next_attempt_at <= ?::timestamptz)
-                  or (c.state = 'leased' and c.lease_until < ?::timestamptz))
-             and not exists (
-               select 1 from sync_deliveries o
-                where o.connection_id = c.connection_id and o.object = c.object and o.object_id = c.object_id
-                  and o.id <> c.id and o.state = 'leased' and o.lease_until >= ?::timestamptz)
-           order by c.next_attempt_at, c.id
-           limit ?
-           for update skip locked)
+         from picked where d.id = picked.id
        returning d.*`,
-      [workerId, new Date(now.getTime() + leaseMs), now, now, now, limit],
+      [now, now, now, limit, workerId, new Date(now.getTime() + leaseMs)],
     );
     return rowsOf<DeliveryRow>(res).sort((a, b) => a.id - b.id);
   }
