@@ -96,7 +96,9 @@ export class SyncWorker {
       const vendor = err instanceof VendorError ? err : null;
       const retryable = vendor ? vendor.retryable : true;
       const dead = !retryable || d.attempts >= MAX_DELIVERY_ATTEMPTS;
-      const nextAt = dead ? null : new Date(now().getTime() + deliveryRetryDelay(d.attempts));
+      // Never sooner than the vendor asked (Retry-After, or the daily budget's renewal).
+      const delay = Math.max(deliveryRetryDelay(d.attempts), vendor?.retryAfterMs ?? 0);
+      const nextAt = dead ? null : new Date(now().getTime() + delay);
       const message = (err as Error).message ?? String(err);
       this.opts.log?.warn(
         { delivery: d.id, object: d.object, localId: d.object_id, err: message },
