@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { currency, minorUnits, optionalText, properties, text } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { indexOf, sortableTimestamps } from '../app/query/index-def';
 import { invoiceIndex, paymentIndex, subscriptionIndex } from '../app/query/catalog';
-import { indexOf } from '../app/query/index-def';
 import { contactResource } from './contact.resource';
 import { dealResource } from './deal.resource';
 
@@ -50,6 +50,7 @@ export const companyResource: ResourceDef = {
       annual_revenue_minor: { type: 'int' },
       currency: { type: 'text' },
       list: { type: 'list' },
+      ...sortableTimestamps('created_at', 'updated_at'),
     },
     associations: {
       contacts: { target: () => indexOf(contactResource), foreignKey: 'company_id' },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { id, optionalText, properties } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { indexOf, sortableTimestamps } from '../app/query/index-def';
 import { invoiceIndex, paymentIndex, subscriptionIndex } from '../app/query/catalog';
-import { indexOf } from '../app/query/index-def';
 import { companyResource } from './company.resource';
 import { dealResource } from './deal.resource';
 
@@ -34,7 +34,7 @@ export const contactResource: ResourceDef = {
     defaultSort: 'id',
     extraColumns: ['company_industry'],
     fields: {
-      first_name: { type: 'text', sortable: true },
+      first_name: { type: 'text' },
       last_name: { type: 'text', sortable: true },
       email: { type: 'text', sortable: true },
       phone: { type: 'text' },
@@ -45,6 +45,7 @@ export const contactResource: ResourceDef = {
       // Denormalised from companies.industry by a trigger (migrations/0003_query.ts).
       company_industry: { type: 'text' },
       list: { type: 'list' },
+      ...sortableTimestamps('created_at'),
     },
     associations: {
       company: { target: () => indexOf(companyResource), foreignKey: 'id', localKey: 'company_id' },

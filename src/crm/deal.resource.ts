@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { currency, id, isoDate, minorUnits, properties, text } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { indexOf, sortableTimestamps } from '../app/query/index-def';
 import { invoiceIndex } from '../app/query/catalog';
-import { indexOf } from '../app/query/index-def';
 import { companyResource } from './company.resource';
 import { contactResource } from './contact.resource';
 
@@ -39,6 +39,7 @@ export const dealResource: ResourceDef = {
       company_id: { type: 'int' },
       contact_id: { type: 'int' },
       list: { type: 'list' },
+      ...sortableTimestamps('created_at', 'updated_at'),
     },
     associations: {
       company: { target: () => indexOf(companyResource), foreignKey: 'id', localKey: 'company_id' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { currency, id, minorUnits, optionalText, text } from '../app/crud/schema-kit';
 import type { ResourceDef } from '../app/crud/resource';
+import { sortableTimestamps } from '../app/query/index-def';
 
 export const FREQUENCIES = [
   'one_time',
@@ -53,6 +54,7 @@ export const productResource: ResourceDef = {
       tax_rate_id: { type: 'int' },
       income_account_key: { type: 'text' },
       active: { type: 'bool' },
+      ...sortableTimestamps('created_at'),
     },
   },
 };

@@ -3,12 +3,19 @@ import type { FieldSpec, IndexDef, IndexSpec } from './filter.types';
 
 const SYSTEM_COLUMNS = ['id', 'version', 'created_at', 'updated_at', 'archived_at'];
 
-/** Fields every canonical table has; resources add their own on top. */
+/**
+ * Fields every canonical table has; resources add their own on top. Only id is sortable by
+ * default: a resource marks created_at/updated_at sortable where a (column, id) index exists.
+ */
 export const systemFields: Record<string, FieldSpec> = {
   id: { type: 'int', sortable: true, required: true },
-  created_at: { type: 'timestamp', sortable: true, required: true },
-  updated_at: { type: 'timestamp', sortable: true, required: true },
+  created_at: { type: 'timestamp', required: true },
+  updated_at: { type: 'timestamp', required: true },
 };
+
+/** created_at / updated_at declared sortable (their (column, id) indexes exist). */
+export const sortableTimestamps = (...cols: ('created_at' | 'updated_at')[]): Record<string, FieldSpec> =>
+  Object.fromEntries(cols.map((c) => [c, { type: 'timestamp', sortable: true, required: true }]));
 
 const cache = new WeakMap<ResourceDef, IndexDef>();
 
