@@ -1,6 +1,9 @@
 import { SYSTEM_ACTOR } from '../../../src/app/auth/access';
 import { RecordService } from '../../../src/app/crud/record.service';
 import { contactResource } from '../../../src/crm/contact.resource';
+import { ManualClock } from '../../../src/app/clock';
+import { DeliveryRepository } from '../../../src/sync/delivery.repository';
+import { SyncWorker } from '../../../src/sync/sync.worker';
 import {
   eventually,
   insertContacts,
@@ -139,5 +142,35 @@ describe('sync engine: push contacts as Stripe customers (real SDK → emulator,
       name: 'Ada100 Lovelace100',
       address: expect.objectContaining({ country: 'GB' }),
     });
+  });
+
+  it('takes over a delivery whose worker vanished once its lease expired, and not before', async () => {
+    await fx.engine.round(); // nothing else due
+    const [id] = await insertContacts(fx.db, 1, 200);
+    const clock = new ManualClock(new Date());
+    const deliveries = new DeliveryRepository();
+    await deliveries.enqueue(
+      fx.db,
+      fx.connectionId,
+      null,
+      [{ object: 'contact', object_id: id, version: 1, op: 'create' }],
+      clock.now(),
+    );
+    // A worker leases the delivery and dies without a trace.
+    const [lost] = await deliveries.lease(fx.db, 'vanished', 10, 30_000, clock.now());
+    expect(lost).toMatchObject({ object_id: id, state: 'leased', attempts: 1 });
+    const other = new SyncWorker(fx.db, fx.engine.pool, clock, { workerId: 'survivor', leaseMs: 30_000 });
+    expect(await other.tick()).toBe(0);
+    clock.advance(31_000);
+    expect(await other.tick()).toBe(1);
+    expect(await fx.db('sync_deliveries').where({ id: lost.id }).first()).toMatchObject({
+      state: 'done',
+      outcome: 'created',
+      leased_by: 'survivor',
+      attempts: 2,
+    });
+    expect((await listCustomers(fx.emu)).filter((c) => c.metadata.ledgerline_id === String(id))).toHaveLength(
+      1,
+    );
   });
 });
