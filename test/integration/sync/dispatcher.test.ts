@@ -99,4 +99,24 @@ describe('dispatcher: sync_outbox → sync_deliveries by per-consumer (txid, id)
     );
     expect(await consumer.poll(async () => undefined)).toBe(0);
   });
+
+  it('prunes outbox rows every consumer has passed once they are a day old', async () => {
+    await fx.engine.dispatcher.dispatch();
+    await fx.db('sync_consumer_cursors').where({ consumer: 'test-consumer' }).del();
+    const cursor = await fx.db('sync_consumer_cursors').orderBy(['last_txid', 'last_id']).first();
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    await fx.db('sync_outbox').update({ at: old });
+    const [fresh] = await fx
+      .db('sync_outbox')
+      .insert({ object: 'contact', object_id: 1, version: 9, op: 'update' })
+      .returning('*');
+    await fx.db('sync_outbox').where({ id: fresh.id }).update({ at: old }); // old but not yet passed
+    const passed = await fx
+      .db('sync_outbox')
+      .whereRaw('(txid, id) <= (?, ?)', [cursor.last_txid, cursor.last_id])
+      .count({ n: '*' });
+    expect(Number(passed[0].n)).toBeGreaterThan(0);
+    expect(await fx.engine.dispatcher.prune()).toBe(Number(passed[0].n));
+    expect((await fx.db('sync_outbox').select('id')).map((r) => Number(r.id))).toEqual([Number(fresh.id)]);
+  });
 });
