@@ -72,7 +72,9 @@ export class PushService {
           object,
           localId,
           version,
-          op: 'create',
+          // The payload's hash too: after a rejected create, a corrected mapping of the same record
+          // version must not meet the vendor's stored answer for the old request.
+          op: `create-${decision.hash.slice(0, 12)}`,
         });
         link = await this.links.insertPending(this.db, {
           connectionId: ctx.connection.id,
@@ -85,12 +87,8 @@ export class PushService {
         // Lost a race with another writer of the same link: heal from the row it committed.
         if (!link) return this.push(ctx, object, localId);
         await this.hooks.at('pending-committed', info);
-        await this.healOrCreate(ctx, link, false);
-        return {
-          outcome: 'created',
-          externalId:
-            (await this.links.get(this.db, ctx.connection.id, object, localId))?.external_id ?? undefined,
-        };
+        const linked = await this.healOrCreate(ctx, link, false);
+        return { outcome: 'created', externalId: linked.external_id ?? undefined };
       }
       case 'heal': {
         const healed = await this.healOrCreate(ctx, link!, true);
