@@ -135,6 +135,18 @@ export class WarehouseLoader {
       '${kind}' AS last_kind, now() AS loaded_at`);
   }
 
+  /** Source tables that exist (optional ones belong to migrations that may not be there). */
+  private async presentTables(): Promise<Set<string>> {
+    const names = SOURCES.map((src) => src.table);
+    const rows = rowsOf<{ table_name: string }>(
+      await this.opts.db.raw(
+        `select table_name from information_schema.tables where table_schema = current_schema() and table_name = any(?)`,
+        [names],
+      ),
+    );
+    return new Set(rows.map((r) => r.table_name));
+  }
+
   private async countOf(conn: DuckDBConnection, table: string): Promise<number> {
     return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRowsJS()[0][0]);
   }
@@ -196,8 +208,10 @@ export class WarehouseLoader {
     let modelMs: Record<string, number> = {};
     try {
       await this.prepareMeta(conn);
+      const present = await this.presentTables();
       for (const src of SOURCES) {
         await conn.run(createRawSql(src));
+        if (!present.has(src.table)) continue;
         this.progress.rows[src.table] = 0;
         this.phase(`extract ${src.table}`);
         await this.extractFull(conn, src);
@@ -247,9 +261,14 @@ export class WarehouseLoader {
       await conn.run('BEGIN TRANSACTION');
       const settingsBefore = await this.settingsRow(conn);
       await this.prepareMeta(conn);
+      const present = await this.presentTables();
       for (const src of SOURCES) {
         const target = rawName(src.table);
         await conn.run(createRawSql(src));
+        if (!present.has(src.table)) {
+          await conn.run(`CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`);
+          continue;
+        }
         const chg = `_chg_${src.table}`;
         const ids = `_ids_${src.table}`;
         await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);

@@ -200,6 +200,38 @@ export const REPORTS: ReportDef[] = [
     sql: `SELECT * FROM mart_payout_composition WHERE ${RANGE}`,
     order: 'month, type',
   },
+  {
+    name: 'sync_status',
+    title: 'Sync status',
+    description: 'Per connection and object: hub records, linked, pending and not yet linked.',
+    source: 'mart_sync_status',
+    params: [],
+    money: [],
+    monthColumn: 'as_of',
+    sql: `SELECT * FROM mart_sync_status`,
+    order: 'connection_id, object',
+  },
+  {
+    name: 'reconciliation',
+    title: 'Reconciliation hub ↔ vendor',
+    description:
+      'Invoices and payments per syncing connection with the reason they do not match (amounts in document currency).',
+    source: 'mart_reconciliation',
+    params: [
+      {
+        name: 'reason',
+        type: 'string',
+        description: 'Only this outcome',
+        values: ['missing_link', 'missing_external', 'currency', 'amount', 'matched'],
+      },
+      { name: 'connection_id', type: 'integer', description: 'Only this connection' },
+    ],
+    money: [],
+    monthColumn: 'as_of',
+    sql: `SELECT * FROM mart_reconciliation
+          WHERE ($reason IS NULL OR reason = $reason) AND ($connection_id IS NULL OR connection_id = CAST($connection_id AS BIGINT))`,
+    order: 'connection_id, object, local_id',
+  },
 ];
 
 export const REPORT_FORMATS = ['json', 'csv', 'arrow', 'parquet'] as const;
@@ -218,6 +250,9 @@ export function convertedSql(def: ReportDef): string {
       ? `(SELECT as_of FROM wh_settings)`
       : `CASE WHEN CAST(r.${def.monthColumn} + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) < (SELECT as_of FROM wh_settings)
               THEN CAST(r.${def.monthColumn} + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) ELSE (SELECT as_of FROM wh_settings) END`;
+  if (!def.money.length) {
+    return `SELECT r.* FROM (${def.sql}) r ORDER BY ${def.order} LIMIT $limit`;
+  }
   const replace = def.money.map((c) => `CAST(round(r.${c} / fx.to_report) AS BIGINT) AS ${c}`).join(', ');
   return `SELECT r.* REPLACE (${replace}), $currency AS currency
           FROM (${def.sql}) r

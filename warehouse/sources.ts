@@ -10,6 +10,8 @@ export type DuckType = string;
 export interface SourceTable {
   table: string;
   columns: Record<string, DuckType>;
+  /** Owned by another module's migration: loaded when present, an empty raw table otherwise. */
+  optional?: boolean;
 }
 
 const canonical = {
@@ -127,6 +129,43 @@ export const SOURCES: SourceTable[] = [
   {
     table: 'fx_rates',
     columns: { ...canonical, currency: 'VARCHAR', rate_date: 'DATE', rate: 'DECIMAL(24,12)' },
+  },
+  // Sync engine (migration 0005): links and the mirror of what each vendor holds.
+  {
+    table: 'connections',
+    optional: true,
+    columns: { ...canonical, name: 'VARCHAR', vendor: 'VARCHAR', status: 'VARCHAR' },
+  },
+  {
+    table: 'external_links',
+    optional: true,
+    columns: {
+      id: 'BIGINT',
+      created_at: 'TIMESTAMPTZ',
+      updated_at: 'TIMESTAMPTZ',
+      connection_id: 'BIGINT',
+      object: 'VARCHAR',
+      local_id: 'BIGINT',
+      external_id: 'VARCHAR',
+      state: 'VARCHAR',
+    },
+  },
+  {
+    table: 'external_records',
+    optional: true,
+    columns: {
+      id: 'BIGINT',
+      updated_at: 'TIMESTAMPTZ',
+      connection_id: 'BIGINT',
+      object: 'VARCHAR',
+      external_id: 'VARCHAR',
+      amount_minor: 'BIGINT',
+      currency: 'VARCHAR',
+      date: 'DATE',
+      status: 'VARCHAR',
+      reference: 'VARCHAR',
+      deleted_at: 'TIMESTAMPTZ',
+    },
   },
 ];
 

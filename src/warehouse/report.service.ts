@@ -107,21 +107,29 @@ export class ReportService implements OnModuleDestroy {
         )
       ).getRowObjectsJS()[0];
       const currency = (params.currency as string | undefined) ?? (settings.reporting_currency as string);
-      const known = (
-        await conn.runAndReadAll(
-          `SELECT bool_and(to_report IS NOT NULL) AS ok FROM dim_fx_day WHERE currency = $c`,
-          { c: currency },
-        )
-      ).getRowObjectsJS()[0];
-      if (known.ok !== true) {
-        throw Problem.validation([
-          { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
-        ]);
+      const values: Record<string, any> = { limit: params.limit };
+      if (def.money.length) {
+        const known = (
+          await conn.runAndReadAll(
+            `SELECT bool_and(to_report IS NOT NULL) AS ok FROM dim_fx_day WHERE currency = $c`,
+            { c: currency },
+          )
+        ).getRowObjectsJS()[0];
+        if (known.ok !== true) {
+          throw Problem.validation([
+            { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
+          ]);
+        }
+        values.currency = currency;
       }
-      const values: Record<string, any> = { currency, limit: params.limit };
       for (const p of def.params) if (p.name !== 'currency') values[p.name] = params[p.name] ?? null;
       const sql = convertedSql(def);
-      const meta = { report: def.name, currency, as_of: settings.as_of, parameters: values };
+      const meta = {
+        report: def.name,
+        currency: def.money.length ? currency : null,
+        as_of: settings.as_of,
+        parameters: values,
+      };
       if (params.format === 'parquet') {
         // Bound parameters stay bound: materialise into a temp table, then COPY that to Parquet.
         const file = join(tmpdir(), `ll-report-${randomBytes(6).toString('hex')}.parquet`);

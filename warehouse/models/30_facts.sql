@@ -154,3 +154,16 @@ SELECT p.*, CAST(p.amount_minor AS DOUBLE) * p.per_year_num / (p.per_year_den * 
        CAST(date_trunc('month', least(coalesce(p.period_end - 1, s.as_of), s.as_of)) AS TIMESTAMP) AS last_month
 FROM p CROSS JOIN wh_settings s
 WHERE (p.period_end IS NULL OR p.period_end > p.period_start) AND p.period_start <= s.as_of;
+
+-- Sync engine: links between hub records and vendor records, and the vendor-side mirror
+-- (empty until the sync engine's tables exist and hold data).
+CREATE OR REPLACE TABLE fct_sync_link AS
+SELECT l.connection_id, c.vendor, c.name AS connection_name, l.object, l.local_id, l.external_id, l.state, l.updated_at
+FROM raw_external_links l
+LEFT JOIN raw_connections c ON c.id = l.connection_id
+WHERE c.archived_at IS NULL;
+
+CREATE OR REPLACE TABLE fct_external_record AS
+SELECT connection_id, object, external_id, amount_minor, upper(currency) AS currency, date, status, reference
+FROM raw_external_records
+WHERE deleted_at IS NULL;

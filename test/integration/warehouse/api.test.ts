@@ -154,6 +154,15 @@ describe('reports API and analyst SQL', () => {
     ]);
   });
 
+  it('serves reports without money columns (no currency parameter)', async () => {
+    const res = await svc.request('GET', '/api/v1/reports/reconciliation?reason=amount', { role: 'analyst' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ report: 'reconciliation', currency: null, rows: [] });
+    expect(
+      (await svc.request('GET', '/api/v1/reports/sync_status?currency=EUR', { role: 'analyst' })).status,
+    ).toBe(400);
+  });
+
   it('exports CSV, Arrow IPC and Parquet with the same rows', async () => {
     const url = '/api/v1/reports/mrr?from=2024-01&to=2024-12';
     const csv = await svc.request('GET', `${url}&format=csv`, { role: 'analyst' });

@@ -186,4 +186,52 @@ describe('warehouse marts on the hand-computed fixture', () => {
       { m: '2025-02', new_minor: 2000, reactivation_minor: 0 },
     ]);
   });
+
+  it('sync status and reconciliation against the vendor mirror', async () => {
+    const db = tdb.db;
+    const inv = async (n: string) => Number((await db('invoices').where({ number: n }).first('id')).id);
+    const [conn] = await db('connections').insert({ name: 'Books', vendor: 'quickbooks' }).returning('id');
+    const link = (number: number, external: string | null, state = 'linked') => ({
+      connection_id: conn.id,
+      object: 'invoice',
+      local_id: number,
+      external_id: external,
+      state,
+    });
+    await db('external_links').insert([
+      link(await inv('INV1'), 'Q1'),
+      link(await inv('INV2'), 'Q2'),
+      link(await inv('INV3'), null, 'pending'),
+      link(await inv('INV4'), 'Q4'),
+      link(await inv('INV6'), 'Q6'),
+    ]);
+    const rec = (id: string, amount: number, currency: string) => ({
+      connection_id: conn.id,
+      object: 'Invoice',
+      external_id: id,
+      amount_minor: amount,
+      currency,
+    });
+    await db('external_records').insert([
+      rec('Q1', 16500, 'USD'),
+      rec('Q2', 9999, 'USD'),
+      rec('Q4', 15000, 'USD'),
+    ]);
+    const p2 = join(dir, 'sync.duckdb');
+    await new WarehouseLoader({ db, path: p2, asOf: AS_OF }).run('full');
+    const status = await query(
+      p2,
+      `SELECT object, hub_records, linked, pending, not_linked FROM mart_sync_status`,
+    );
+    // Non-draft invoices: INV1, INV2, INV3, INV4, INV6 (void still exists on the ledger side).
+    expect(status).toEqual([{ object: 'invoice', hub_records: 5, linked: 4, pending: 1, not_linked: 0 }]);
+    const recon = await query(p2, `SELECT external_id, reason FROM mart_reconciliation ORDER BY local_id`);
+    expect(recon).toEqual([
+      { external_id: 'Q1', reason: 'matched' },
+      { external_id: 'Q2', reason: 'amount' },
+      { external_id: null, reason: 'missing_link' },
+      { external_id: 'Q4', reason: 'currency' }, // ¥15000 on our side, USD in the ledger
+      { external_id: 'Q6', reason: 'missing_external' },
+    ]);
+  });
 });
