@@ -76,7 +76,9 @@ function run(label, args, env) {
   const t0 = Date.now();
   const res = spawnSync('npm', ['run', '--silent', ...args], {
     cwd: REPORTS,
-    env: { ...process.env, ...env },
+    // Always a production build: under NODE_ENV=test (jest) Evidence adds its dev-only explore
+    // pages, whose prerender fails.
+    env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (res.status !== 0) fail(`${label} failed (exit ${res.status ?? res.signal})`);
