@@ -32,7 +32,10 @@ const envSchema = z.object({
     }, 'must be an IANA time zone such as Europe/Paris'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(104857600).default(1048576),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Ledgerline <billing@ledgerline.localhost>'),
   PUBLIC_BASE_URL: z.url('must be a URL such as https://billing.example.com').optional(),
 });

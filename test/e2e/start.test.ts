@@ -38,7 +38,7 @@ async function waitHealthy(port: number, within: number, proc: Run) {
   while (Date.now() < deadline) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
-      if (res.ok) return (await res.json());
+      if (res.ok) return await res.json();
     } catch {
       // not listening yet
     }
@@ -66,7 +66,7 @@ describe('npm start on the embedded default', () => {
         headers: { authorization: `Bearer ${key}` },
       });
       expect(companies.status).toBe(200);
-      expect(((await companies.json())).results.length).toBeGreaterThanOrEqual(3); // demo seed
+      expect((await companies.json()).results.length).toBeGreaterThanOrEqual(3); // demo seed
       const docs = await fetch(`http://127.0.0.1:${port}/api/docs`);
       expect(await docs.text()).toContain('swagger-ui');
       const bundle = await fetch(`http://127.0.0.1:${port}/api/docs/swagger-ui-bundle.js`);
@@ -82,7 +82,7 @@ describe('npm start on the embedded default', () => {
         const again = await fetch(`http://127.0.0.1:${port}/api/v1/companies`, {
           headers: { authorization: `Bearer ${key}` },
         });
-        expect(((await again.json())).results.length).toBe(3); // not seeded twice
+        expect((await again.json()).results.length).toBe(3); // not seeded twice
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;
