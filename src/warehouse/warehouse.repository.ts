@@ -79,6 +79,21 @@ export class WarehouseRepository {
       });
   }
 
+  /**
+   * Housekeeping after a successful load: deletions older than a day before its watermark can
+   * no longer reach an incremental run (the next one starts from that watermark); runs keep a
+   * month of history.
+   */
+  async prune(watermark: string): Promise<void> {
+    await this.db.raw(
+      `delete from warehouse_deletions where deleted_at < ?::timestamptz - interval '1 day'`,
+      [watermark],
+    );
+    await this.db.raw(
+      `delete from warehouse_runs where started_at < now() - interval '30 days' and status <> 'running'`,
+    );
+  }
+
   /** A crash leaves 'running' rows behind: close them when the process that owned them is gone. */
   async failStale(): Promise<void> {
     await this.db('warehouse_runs').where({ status: 'running' }).update({

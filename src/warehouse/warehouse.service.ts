@@ -93,6 +93,7 @@ export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy
           watermark: res.watermark,
           durationMs: res.durationMs,
         });
+        await this.repo.prune(res.watermark);
         log.info(
           {
             kind: res.kind,
