@@ -94,6 +94,20 @@ describe('reports API and analyst SQL', () => {
     await svc.request('PUT', '/api/v1/warehouse/settings', { body: { reactivation_window_months: 12 } });
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = await svc.request('GET', '/api/docs.json', { role: null });
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/reports',
+        '/api/v1/reports/{name}',
+        '/api/v1/reports/sql',
+        '/api/v1/warehouse/refresh',
+        '/api/v1/warehouse/status',
+      ]),
+    );
+  });
+
   it('lists reports with their parameters', async () => {
     const res = await svc.request('GET', '/api/v1/reports', { role: 'analyst' });
     expect(res.status).toBe(200);
