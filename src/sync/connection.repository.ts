@@ -46,4 +46,31 @@ export class ConnectionRepository {
       .orderBy('version', 'desc')
       .first<{ rules: unknown; version: number } | undefined>();
   }
+
+  /** Sync health of one connection: what waits, what is stuck, what failed, the last run. */
+  async health(db: Db, id: number) {
+    const states: { state: string; n: number | string }[] = await db('sync_deliveries')
+      .where({ connection_id: id })
+      .whereIn('state', ['pending', 'leased', 'failed', 'dead'])
+      .select('state')
+      .count({ n: '*' })
+      .groupBy('state');
+    const count = (s: string) => Number(states.find((r) => r.state === s)?.n ?? 0);
+    const [errors] = await db('sync_errors')
+      .where({ connection_id: id })
+      .whereNull('resolved_at')
+      .count({ n: '*' });
+    const lastRun = await db('sync_runs')
+      .where({ connection_id: id, plan: false })
+      .orderBy('id', 'desc')
+      .first('id', 'kind', 'status', 'started_at', 'finished_at');
+    return {
+      waiting: count('pending') + count('failed'),
+      in_flight: count('leased'),
+      retrying: count('failed'),
+      dead: count('dead'),
+      open_errors: Number(errors.n),
+      last_run: lastRun ?? null,
+    };
+  }
 }

@@ -70,7 +70,7 @@ export class ConnectionService {
   async get(id: number) {
     const row = await this.repo.get(this.db, id);
     if (!row) throw Problem.notFound('connection', id);
-    return presentConnection(row);
+    return { ...presentConnection(row), health: await this.repo.health(this.db, id) };
   }
 
   async create(actor: Actor, body: unknown) {

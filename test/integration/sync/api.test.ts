@@ -105,6 +105,9 @@ describe('connections and sync runs over HTTP', () => {
     const done = await svc.request('GET', `/api/v1/sync/runs/${run.body.id}`, { role: 'viewer' });
     expect(done.body).toMatchObject({ status: 'partial', created: 2, failed: 1 });
     expect(emu.control.counters().writeCalls).toBe(2);
+    const health = await svc.request('GET', `/api/v1/connections/${conn.id}`, { role: 'viewer' });
+    expect(health.body.health).toMatchObject({ waiting: 0, in_flight: 0, dead: 1, open_errors: 1 });
+    expect(health.body.health.last_run).toMatchObject({ id: expect.any(Number), status: expect.any(String) });
     const errors = await svc.db('sync_errors').whereNull('resolved_at');
     expect(errors).toEqual([expect.objectContaining({ code: 'validation', retryable: false })]);
 
