@@ -56,40 +56,44 @@ export class SavedViewService implements ViewSource {
   async create(actor: Actor, body: unknown): Promise<SavedViewRow> {
     const input = parseOrThrow(createBody, body);
     this.validate(input.object, input);
-    return this.db.transaction(async (trx) => {
-      const cleared = input.is_default ? await this.repo.clearDefault(trx, actor.keyId, input.object) : [];
-      const row = await this.repo.insert(trx, {
-        ...input,
-        owner_key_id: actor.keyId,
-        filter: JSON.stringify(input.filter ?? {}),
-        columns: input.columns ? JSON.stringify(input.columns) : null,
-      });
-      await this.capture(trx, actor, 'update', cleared);
-      await this.changes.record(trx, actor, 'saved_view', 'create', [
-        { id: row.id, version: row.version, before: null, after: row },
-      ]);
-      return row;
-    });
+    return defaultRace(
+      this.db.transaction(async (trx) => {
+        const cleared = input.is_default ? await this.repo.clearDefault(trx, actor.keyId, input.object) : [];
+        const row = await this.repo.insert(trx, {
+          ...input,
+          owner_key_id: actor.keyId,
+          filter: JSON.stringify(input.filter ?? {}),
+          columns: input.columns ? JSON.stringify(input.columns) : null,
+        });
+        await this.capture(trx, actor, 'update', cleared);
+        await this.changes.record(trx, actor, 'saved_view', 'create', [
+          { id: row.id, version: row.version, before: null, after: row },
+        ]);
+        return row;
+      }),
+    );
   }
 
   async update(actor: Actor, id: number, body: unknown): Promise<SavedViewRow> {
     const patch = parseOrThrow(updateBody, body);
-    return this.db.transaction(async (trx) => {
-      const before = await this.owned(trx, actor, id);
-      this.validate(before.object, patch);
-      const cleared = patch.is_default
-        ? await this.repo.clearDefault(trx, before.owner_key_id, before.object, id)
-        : [];
-      const cols: Record<string, unknown> = { ...patch };
-      if (patch.filter !== undefined) cols.filter = JSON.stringify(patch.filter);
-      if (patch.columns !== undefined) cols.columns = patch.columns ? JSON.stringify(patch.columns) : null;
-      const after = await this.repo.update(trx, id, cols);
-      await this.capture(trx, actor, 'update', cleared);
-      await this.changes.record(trx, actor, 'saved_view', 'update', [
-        { id, version: after.version, before, after },
-      ]);
-      return after;
-    });
+    return defaultRace(
+      this.db.transaction(async (trx) => {
+        const before = await this.owned(trx, actor, id);
+        this.validate(before.object, patch);
+        const cleared = patch.is_default
+          ? await this.repo.clearDefault(trx, before.owner_key_id, before.object, id)
+          : [];
+        const cols: Record<string, unknown> = { ...patch };
+        if (patch.filter !== undefined) cols.filter = JSON.stringify(patch.filter);
+        if (patch.columns !== undefined) cols.columns = patch.columns ? JSON.stringify(patch.columns) : null;
+        const after = await this.repo.update(trx, id, cols);
+        await this.capture(trx, actor, 'update', cleared);
+        await this.changes.record(trx, actor, 'saved_view', 'update', [
+          { id, version: after.version, before, after },
+        ]);
+        return after;
+      }),
+    );
   }
 
   async archive(actor: Actor, id: number): Promise<SavedViewRow> {
@@ -146,5 +150,19 @@ export class SavedViewService implements ViewSource {
       op,
       rows.map((r) => ({ id: r.id, version: r.version, before: { ...r, is_default: true }, after: r })),
     );
+  }
+}
+
+/** Two concurrent "make this my default" requests: the partial unique index stops the second. */
+async function defaultRace<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (
+      (err as { code?: string }).code === '23505' &&
+      /saved_views_one_default/.test(String((err as Error).message))
+    )
+      throw Problem.conflict('Another default view for this object was saved at the same time; retry.');
+    throw err;
   }
 }
