@@ -53,6 +53,41 @@ const matches = (figures: Record<string, string>, expected: Expected) =>
 const money = (value: number, currency: string) => ({ value, exponent: currencyExponent(currency) });
 const count = (value: number) => ({ value });
 
+/**
+ * One QuickBooks connection that has linked a few invoices, with the vendor mirror: one match, one
+ * amount mismatch, one link without a vendor record, one pending link; the rest are not linked.
+ */
+async function syncFixture(svc: TestService) {
+  const [conn] = await svc
+    .db('connections')
+    .insert({ name: 'QuickBooks (e2e)', vendor: 'quickbooks' })
+    .returning('id');
+  const invoices = await svc.db('invoices').whereNot('status', 'draft').orderBy('id').limit(4);
+  const [a, b, c, d] = invoices;
+  await svc.db('external_links').insert([
+    { connection_id: conn.id, object: 'invoice', local_id: a.id, external_id: 'qb-1', state: 'linked' },
+    { connection_id: conn.id, object: 'invoice', local_id: b.id, external_id: 'qb-2', state: 'linked' },
+    { connection_id: conn.id, object: 'invoice', local_id: c.id, external_id: 'qb-3', state: 'linked' },
+    { connection_id: conn.id, object: 'invoice', local_id: d.id, state: 'pending' },
+  ]);
+  await svc.db('external_records').insert([
+    {
+      connection_id: conn.id,
+      object: 'invoice',
+      external_id: 'qb-1',
+      amount_minor: a.total_minor,
+      currency: a.currency,
+    },
+    {
+      connection_id: conn.id,
+      object: 'invoice',
+      external_id: 'qb-2',
+      amount_minor: Number(b.total_minor) + 1,
+      currency: b.currency,
+    },
+  ]);
+}
+
 describe('Evidence dashboards in Chromium', () => {
   let svc: TestService;
   let dir: string;
@@ -122,6 +157,7 @@ describe('Evidence dashboards in Chromium', () => {
       scale: 0.25,
       seed: 7,
     });
+    await syncFixture(svc);
     await new WarehouseLoader({ db: svc.db, path: warehouse, asOf: AS_OF }).run('full');
 
     // The one Evidence build of this test, through the service's background rebuild.
@@ -277,17 +313,28 @@ describe('Evidence dashboards in Chromium', () => {
     });
   });
 
-  it('sync and reconciliation health lists its checks', async () => {
+  it('sync and reconciliation health equals GET /api/v1/reports/reconciliation and sync_status', async () => {
+    const recon = (await api('reconciliation', '')).rows;
+    const status = (await api('sync_status', '')).rows;
+    // The fixture: one matched, one amount mismatch, one missing on the vendor side.
+    expect(recon.filter((r) => r.reason === 'matched')).toHaveLength(1);
+    expect(recon.filter((r) => r.reason === 'amount')).toHaveLength(1);
+    expect(recon.filter((r) => r.reason === 'missing_external')).toHaveLength(1);
     const missing = await svc.request('POST', '/api/v1/reports/sql', {
       role: 'analyst',
       body: { sql: 'SELECT count(*) AS n FROM dq_missing_fx' },
     });
     expect(missing.status).toBe(200);
-    await open('health', 'health', 2, {
+    await open('health', 'health', 3, {
+      connections: count(new Set(status.map((r) => r.connection_id)).size),
+      reconciled: count(recon.length),
+      matched: count(recon.filter((r) => r.reason === 'matched').length),
+      mismatched: count(recon.filter((r) => r.reason !== 'matched').length),
       checks: count(6),
       failing: count(Number(missing.body.rows[0].n) > 0 ? 1 : 0),
     });
-    // The checks table lists each check (Evidence renders a print copy too, hence count, not one).
+    // The tables list the connection and each check (Evidence renders a print copy too: count).
+    expect(await page.locator('td', { hasText: 'QuickBooks (e2e)' }).count()).toBeGreaterThan(0);
     expect(
       await page.locator('td', { hasText: 'payments not linked to an invoice' }).count(),
     ).toBeGreaterThan(0);
