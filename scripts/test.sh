@@ -7,4 +7,12 @@ echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
 echo "== lint"; npx eslint . --max-warnings=0
 echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
 echo "== build"; npx tsc -p tsconfig.build.json
-echo "== jest"; npx jest --ci --forceExit --maxWorkers="${JEST_WORKERS:-2}" "$@"
+# The start-time check (npm start healthy within 15 s) runs on its own, after the rest, so other
+# test workers do not compete with it for the CPU.
+START_TEST=test/e2e/start.test.ts
+if [ $# -gt 0 ]; then
+  echo "== jest"; npx jest --ci --forceExit --maxWorkers="${JEST_WORKERS:-2}" "$@"
+else
+  echo "== jest"; npx jest --ci --forceExit --maxWorkers="${JEST_WORKERS:-2}" --testPathIgnorePatterns "$START_TEST"
+  echo "== jest (start time)"; npx jest --ci --forceExit "$START_TEST"
+fi
