@@ -34,6 +34,9 @@ describe('Evidence offline patch (reports/)', () => {
   it('pins duckdb-wasm 1.28.0 and keeps telemetry off', () => {
     const pkg = JSON.parse(readFileSync(join(REPORTS, 'package.json'), 'utf8'));
     expect(pkg.overrides['@duckdb/duckdb-wasm']).toBe('1.28.0');
+    // @evidence-dev/duckdb asks for node-api 1.4.2, whose bindings are not published for every
+    // platform: its lock entries go missing and `npm ci` refuses the lock. 1.5.6 (the root's) has all.
+    expect(pkg.overrides['@duckdb/node-api']).toBe('1.5.6-r.1');
     expect(pkg.scripts.postinstall).toContain('patch-universal-sql.cjs');
     const wasm = JSON.parse(
       readFileSync(join(REPORTS, 'node_modules', '@duckdb', 'duckdb-wasm', 'package.json'), 'utf8'),
