@@ -9,7 +9,7 @@ import { DeliveryRepository } from './delivery.repository';
 import { PushService } from './push.service';
 import { RunService } from './run.service';
 import { SyncErrorRepository } from './sync-error.repository';
-import type { DeliveryRow, Outcome, SyncHooks } from './sync.types';
+import type { ConnectionRow, DeliveryRow, Outcome, SyncHooks } from './sync.types';
 
 export interface WorkerOptions {
   workerId: string;
@@ -61,7 +61,11 @@ export class SyncWorker {
       this.clock.now(),
     );
     if (!leased.length) return 0;
-    await Promise.all(leased.map((d) => this.handle(d)));
+    // One read per connection per round, not per delivery.
+    const connections = new Map<number, Promise<ConnectionRow | undefined>>();
+    for (const id of new Set(leased.map((d) => d.connection_id)))
+      connections.set(id, this.connections.get(this.db, id));
+    await Promise.all(leased.map((d) => this.handle(d, connections.get(d.connection_id)!)));
     const runIds = [...new Set(leased.map((d) => d.run_id).filter((id): id is number => id !== null))];
     for (const runId of runIds) await this.runs.refresh(runId);
     return leased.length;
@@ -78,10 +82,10 @@ export class SyncWorker {
     return total;
   }
 
-  private async handle(d: DeliveryRow): Promise<void> {
+  private async handle(d: DeliveryRow, loaded: Promise<ConnectionRow | undefined>): Promise<void> {
     const now = () => this.clock.now();
     try {
-      const connection = await this.connections.get(this.db, d.connection_id);
+      const connection = await loaded;
       if (!connection || connection.archived_at || connection.status !== 'active') {
         await this.deliveries.complete(this.db, d.id, this.opts.workerId, 'skipped');
         this.opts.onSettled?.(d, 'skipped');
