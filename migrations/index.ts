@@ -4,6 +4,7 @@ import * as m0006 from './0006_billing';
 import * as m0005 from './0005_sync';
 import * as m0003 from './0003_query';
 import * as m0004 from './0004_warehouse';
+import * as m0007 from './0007_payments';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_sync': m0005,
   '0003_query': m0003,
   '0004_warehouse': m0004,
+  '0007_payments': m0007,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -12,7 +12,10 @@ import type {
   WebhookEvent,
 } from '../connector';
 import { VendorError } from '../connector';
+import type { Clock } from '../../src/app/clock';
 import { createStripeClient, toVendorError } from './stripe.client';
+import { StripePaymentSource } from './stripe.payments';
+import { StripePaymentProcessor } from './stripe.processor';
 import {
   stripeCredentials,
   type StripeCredentials,
@@ -39,13 +42,21 @@ export class StripeConnector implements Connector {
   readonly capabilities = CAPABILITIES;
   readonly rateLimit: RateLimitPolicy;
   private readonly stripe: Stripe;
+  /** Money movement and money reads for the payments module (src/payments), on this client. */
+  readonly payments: { source: StripePaymentSource; processor: StripePaymentProcessor };
 
   constructor(
     private readonly credentials: StripeCredentials,
     settings: StripeSettings,
     client?: Stripe,
+    /** Webhook timestamps are checked against this clock (one Clock serves service and emulator in tests). */
+    private readonly clock?: Clock,
   ) {
     this.stripe = client ?? createStripeClient(credentials, settings);
+    this.payments = {
+      source: new StripePaymentSource(this.stripe),
+      processor: new StripePaymentProcessor(this.stripe),
+    };
     // Stripe: 25 requests/s in test mode, 100/s live; one factor scales it (emulator uses the same).
     const perSecond = (credentials.api_key.includes('_live_') ? 100 : 25) * settings.rate_limit_scale;
     this.rateLimit = {
@@ -145,6 +156,10 @@ export class StripeConnector implements Connector {
         rawBody,
         String(sig ?? ''),
         this.credentials.webhook_secret,
+        undefined,
+        undefined,
+        // stripe-node takes receivedAt in milliseconds
+        this.clock ? this.clock.now().getTime() : undefined,
       );
       return { id: event.id, type: event.type, payload: event as unknown as Record<string, unknown> };
     } catch (err) {
@@ -190,5 +205,5 @@ export const stripeConnectorFactory: ConnectorFactory<StripeCredentials, StripeS
   capabilities: CAPABILITIES,
   credentials: stripeCredentials,
   settings: stripeSettings,
-  create: ({ credentials, settings }) => new StripeConnector(credentials, settings),
+  create: ({ credentials, settings, clock }) => new StripeConnector(credentials, settings, undefined, clock),
 };

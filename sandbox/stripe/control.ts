@@ -5,6 +5,7 @@
 import type { EmulatorContext } from './stripe.context';
 import { serialize } from './stripe.context';
 import { createDispute } from './charges.engine';
+import { seedHistory } from './history.seed';
 import { authenticatePaymentIntent } from './payment-intent.flow';
 import type { Processes } from './processes';
 import { authenticateSetupIntent } from './resources/setup-intents.resource';
@@ -71,6 +72,7 @@ export function createControl(
       processes.reset();
     },
     now: () => ctx.now(),
+    seedHistory: (o) => seedHistory(ctx, o),
     shutdown: () => webhooks.close(),
   };
   return control;

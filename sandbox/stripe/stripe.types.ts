@@ -79,6 +79,13 @@ export interface StripeControl {
   /** drop every object, event, idempotency key, counter and fault */
   reset(): void;
   now(): Date;
+  /** bulk past charges with refunds, disputes and daily payouts (demo and benches; sandbox/stripe/history.seed.ts) */
+  seedHistory(o: import('./history.seed').HistoryOptions): {
+    charges: number;
+    refunds: number;
+    disputes: number;
+    payouts: number;
+  };
 }
 
 export interface StripeEmulator {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { BillingModule } from '../billing/billing.module';
 import { CrmModule } from '../crm/crm.module';
 import { SyncModule } from '../sync/sync.module';
+import { PaymentsModule } from '../payments/payments.module';
 import { WarehouseModule } from '../warehouse/warehouse.module';
 import { DashboardsModule } from '../dashboards/dashboards.module';
 import { QueryModule } from './query/query.module';
@@ -51,6 +52,7 @@ export class AppModule {
         SavedViewModule,
         ListModule,
         SyncModule,
+        PaymentsModule,
         WarehouseModule.with(schedule),
         DashboardsModule.with(schedule),
       ],

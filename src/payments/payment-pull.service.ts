@@ -1,0 +1,301 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Db } from '../app/database';
+import { ConnectionRepository } from '../sync/connection.repository';
+import type { SyncEngine } from '../sync/sync.engine';
+import type { RateLimiter } from '../sync/rate-limiter';
+import type { PaymentIngestService } from './payment-ingest.service';
+import { PaymentRepository } from './payment.repository';
+import {
+  type ChargeRecord,
+  CursorExpiredError,
+  type ListKind,
+  paymentsOf,
+  type PaymentSource,
+  type ProcessorRecord,
+  type SourcePage,
+} from './payment-source.port';
+
+const EVENTS = 'payments.events';
+const BACKFILL = 'payments.backfill';
+/** Payments before refunds and disputes (they reference payments); payouts last (with their transactions). */
+const KINDS: ListKind[] = ['charge', 'refund', 'dispute', 'payout'];
+
+export interface PullSummary {
+  mode: 'events' | 'backfill';
+  records: number;
+  calls: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+interface Run {
+  db: Knex;
+  connectionId: number;
+  source: PaymentSource;
+  limiter: RateLimiter;
+  summary: PullSummary;
+}
+
+/**
+ * Pulls a processor's money objects into the hub: events after the cursor (Stripe keeps 30 days),
+ * or a list backfill when there is no cursor or it expired. The backfill notes the newest event
+ * before it starts and resumes the events from there, so nothing created meanwhile is missed;
+ * its position is saved per page, so a crash resumes where it stopped. Webhooks only wake this
+ * (single-flight per connection; a wake during a run makes one more run).
+ */
+export class PaymentPullService {
+  private readonly repo = new PaymentRepository();
+  private readonly running = new Map<number, Promise<PullSummary>>();
+  private readonly again = new Set<number>();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly engine: SyncEngine,
+    private readonly ingest: PaymentIngestService,
+    private readonly log?: Logger,
+  ) {}
+
+  /** Fire-and-forget: the webhook answers at once, the pull runs behind it. */
+  wake(connectionId: number) {
+    if (this.running.has(connectionId)) {
+      this.again.add(connectionId);
+      return;
+    }
+    this.pull(connectionId).catch((err) => this.log?.warn({ err, connectionId }, 'payments pull failed'));
+  }
+
+  /**
+   * Runs the pull of one connection, or joins the running one: a request during a run makes that
+   * run go round once more, so the caller's answer covers everything before its request.
+   */
+  pull(connectionId: number): Promise<PullSummary> {
+    const current = this.running.get(connectionId);
+    if (current) {
+      this.again.add(connectionId);
+      return current;
+    }
+    const p = (async () => {
+      let summary: PullSummary;
+      do {
+        this.again.delete(connectionId);
+        summary = await this.pullOnce(connectionId);
+      } while (this.again.has(connectionId));
+      return summary;
+    })().finally(() => {
+      this.running.delete(connectionId);
+      this.again.delete(connectionId);
+    });
+    this.running.set(connectionId, p);
+    return p;
+  }
+
+  /** Waits for every running pull (tests, shutdown). */
+  async idle() {
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async pullOnce(connectionId: number): Promise<PullSummary> {
+    const connection = await new ConnectionRepository().get(this.db, connectionId);
+    if (!connection || connection.archived_at) throw new Error(`connection ${connectionId} not found`);
+    const ctx = await this.engine.pool.context(this.db, connection);
+    const payments = paymentsOf(ctx.connector);
+    if (!payments)
+      throw new Error(`connection ${connectionId} (${connection.vendor}) does not collect payments`);
+    const summary: PullSummary = {
+      mode: 'events',
+      records: 0,
+      calls: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+    };
+    const run: Run = { db: this.db, connectionId, source: payments.source, limiter: ctx.limiter, summary };
+    const cursor = await this.cursor(this.db, connectionId, EVENTS);
+    const backfill = await this.cursor(this.db, connectionId, BACKFILL);
+    if (!cursor || backfill) return this.backfill(run, backfill);
+    const startedAt = new Date();
+    try {
+      await this.events(run, cursor);
+      // Every event stored before this pull started is now behind the cursor.
+      await this.db('webhook_events')
+        .where({ connection_id: connectionId })
+        .whereNull('processed_at')
+        .where('received_at', '<', startedAt)
+        .update({ processed_at: this.db.fn.now() });
+    } catch (err) {
+      if (!(err instanceof CursorExpiredError)) throw err;
+      this.log?.info({ connectionId }, 'events cursor expired: list backfill');
+      return this.backfill(run, null);
+    }
+    return summary;
+  }
+
+  private call<T>(run: Run, fn: () => Promise<T>): Promise<T> {
+    run.summary.calls++;
+    return run.limiter.run(fn);
+  }
+
+  private async events(run: Run, cursor: string) {
+    for (;;) {
+      const page = await this.call(run, () => run.source.eventsAfter(cursor));
+      const records = page.events.map((e) => e.record).filter((r): r is ProcessorRecord => r !== null);
+      const full = await this.complete(run, records);
+      await this.db.transaction(async (trx) => {
+        await this.applyTo(trx, run, full, 'events');
+        await this.setCursor(trx, run.connectionId, EVENTS, page.cursor);
+        if (page.events.length)
+          await trx('webhook_events')
+            .where({ vendor: run.source.processor })
+            .whereIn(
+              'event_id',
+              page.events.map((e) => e.id),
+            )
+            .whereNull('processed_at')
+            .update({ processed_at: trx.fn.now() });
+      });
+      if (!page.hasMore || page.cursor === cursor) return;
+      cursor = page.cursor!;
+    }
+  }
+
+  /**
+   * Event snapshots lack what composition and fees need: payouts bring their balance
+   * transactions, settled charges their fee, and refunds/disputes of a payment the hub has not
+   * seen bring that payment first.
+   */
+  private async complete(run: Run, records: ProcessorRecord[]): Promise<ProcessorRecord[]> {
+    const out: ProcessorRecord[] = [];
+    const inBatch = new Set(records.filter((r) => r.kind === 'payment').map((r) => r.externalId));
+    const referenced = records
+      .filter((r) => r.kind === 'refund' || r.kind === 'dispute')
+      .map((r) => (r as { chargeExternalId: string }).chargeExternalId)
+      .filter((id) => !inBatch.has(id));
+    const known = await this.repo.knownChargeIds(this.db, run.source.processor, referenced);
+    for (const id of new Set(referenced.filter((c) => !known.has(c))))
+      out.push(await this.call(run, () => run.source.retrieveCharge(id)));
+    for (const r of records) {
+      if (r.kind === 'payment' && r.feeMinor === null && r.balanceTxnId && r.status === 'succeeded') {
+        const fee = await this.call(run, () => run.source.retrieveFee(r.balanceTxnId!));
+        out.push({ ...r, feeMinor: fee });
+      } else out.push(r);
+      if (r.kind === 'payout') out.push(...(await this.payoutTxns(run, r.externalId)));
+    }
+    return out;
+  }
+
+  private async payoutTxns(run: Run, payoutId: string) {
+    const all: ProcessorRecord[] = [];
+    let next: string | null = null;
+    do {
+      const page: SourcePage = await this.call(run, () => run.source.payoutTransactions(payoutId, next));
+      all.push(...page.records);
+      next = page.next;
+    } while (next);
+    return all;
+  }
+
+  private async backfill(run: Run, saved: string | null): Promise<PullSummary> {
+    run.summary.mode = 'backfill';
+    const state = saved
+      ? (JSON.parse(saved) as { kind: ListKind; next: string | null; start: string | null })
+      : { kind: KINDS[0], next: null, start: await this.call(run, () => run.source.latestEventId()) };
+    for (let k = KINDS.indexOf(state.kind); k < KINDS.length; k++) {
+      const kind = KINDS[k];
+      let next = k === KINDS.indexOf(state.kind) ? state.next : null;
+      // Pipelined: the next page is on its way while this one is written.
+      let pending: Promise<SourcePage> | null = this.call(run, () => run.source.listPage(kind, next));
+      while (pending) {
+        const page: SourcePage = await pending;
+        next = page.next;
+        const after = next;
+        pending = after ? this.call(run, () => run.source.listPage(kind, after)) : null;
+        // Without this the rejected prefetch would be unhandled while we write.
+        pending?.catch(() => undefined);
+        const records =
+          kind === 'payout'
+            ? [
+                ...page.records,
+                ...(await this.allPayoutTxns(
+                  run,
+                  page.records.map((r) => r.externalId),
+                )),
+              ]
+            : await this.complete(run, page.records);
+        const resume = JSON.stringify(
+          next
+            ? { kind, next, start: state.start }
+            : { kind: KINDS[k + 1] ?? kind, next: null, start: state.start },
+        );
+        await this.db.transaction(async (trx) => {
+          await this.applyTo(trx, run, records, 'backfill');
+          await this.setCursor(trx, run.connectionId, BACKFILL, k + 1 < KINDS.length || next ? resume : null);
+        });
+      }
+    }
+    await this.db.transaction(async (trx) => {
+      await this.setCursor(trx, run.connectionId, BACKFILL, null);
+      if (state.start) await this.setCursor(trx, run.connectionId, EVENTS, state.start);
+    });
+    // Events newer than the backfill's start may hold changes the lists already showed: harmless.
+    if (state.start) await this.events(run, state.start);
+    return run.summary;
+  }
+
+  /** Balance transactions of several payouts, fetched concurrently (the limiter paces them). */
+  private async allPayoutTxns(run: Run, ids: string[]) {
+    return (await Promise.all(ids.map((id) => this.payoutTxns(run, id)))).flat();
+  }
+
+  private async applyTo(trx: Knex.Transaction, run: Run, records: ProcessorRecord[], source: string) {
+    const c = await this.ingest.apply(trx, run.connectionId, run.source.processor, records, source);
+    run.summary.records += records.length;
+    run.summary.created += c.created;
+    run.summary.updated += c.updated;
+    run.summary.unchanged += c.unchanged;
+    await this.recompose(trx, records);
+  }
+
+  /** Payout composition (gross, fees, refunds, chargebacks, net) from its balance transactions. */
+  private async recompose(trx: Knex.Transaction, records: ProcessorRecord[]) {
+    const ids = [
+      ...new Set(
+        records
+          .map((r) =>
+            r.kind === 'payout' ? r.externalId : r.kind === 'balance_transaction' ? r.payoutExternalId : null,
+          )
+          .filter((x): x is string => !!x),
+      ),
+    ];
+    if (!ids.length) return;
+    for (const po of await trx('payouts').whereIn('processor_id', ids).select('id')) {
+      const { transactions, ...c } = await this.repo.composition(trx, po.id);
+      if (!transactions) continue;
+      await trx('payouts')
+        .where({ id: po.id })
+        .update({ ...c, composed_at: trx.fn.now() });
+    }
+  }
+
+  async cursor(db: Db, connectionId: number, object: string): Promise<string | null> {
+    const row = await db('sync_cursors').where({ connection_id: connectionId, object }).first('cursor');
+    return row?.cursor ?? null;
+  }
+
+  private async setCursor(
+    trx: Knex.Transaction,
+    connectionId: number,
+    object: string,
+    cursor: string | null,
+  ) {
+    if (cursor === null) {
+      await trx('sync_cursors').where({ connection_id: connectionId, object }).delete();
+      return;
+    }
+    await trx('sync_cursors')
+      .insert({ connection_id: connectionId, object, cursor, updated_at: trx.fn.now() })
+      .onConflict(['connection_id', 'object'])
+      .merge(['cursor', 'updated_at']);
+  }
+}

@@ -1,0 +1,159 @@
+import type { Knex } from 'knex';
+import type { Db } from '../app/database';
+
+export type Row = Record<string, any>;
+
+/** All SQL of payments, refunds, disputes, payouts and balance transactions. */
+export class PaymentRepository {
+  async paymentsByProcessorIds(db: Db, processor: string, ids: string[], lock = false): Promise<Row[]> {
+    if (!ids.length) return [];
+    const q = db('payments').where({ processor }).whereIn('processor_id', ids);
+    return lock ? q.forUpdate() : q;
+  }
+
+  async payment(db: Db, id: number, lock = false): Promise<Row | undefined> {
+    const q = db('payments').where({ id }).first();
+    return lock ? q.forUpdate() : q;
+  }
+
+  async insert(trx: Knex.Transaction, table: string, rows: Row[]): Promise<Row[]> {
+    if (!rows.length) return [];
+    return trx(table).insert(rows).returning('*');
+  }
+
+  async update(trx: Knex.Transaction, table: string, id: number, patch: Row): Promise<Row> {
+    const [row] = await trx(table)
+      .where({ id })
+      .update({ ...patch, version: trx.raw('version + 1'), updated_at: trx.fn.now() })
+      .returning('*');
+    return row;
+  }
+
+  async history(trx: Knex.Transaction, rows: Row[]) {
+    if (rows.length) await trx('payment_status_history').insert(rows);
+  }
+
+  async statusHistory(db: Db, paymentId: number) {
+    return db('payment_status_history')
+      .where({ payment_id: paymentId })
+      .orderBy([{ column: 'at' }, { column: 'id' }])
+      .select('from_status', 'status', 'at', 'source');
+  }
+
+  /** Stripe customers the sync push linked to contacts/companies: customer id → owner. */
+  async customerOwners(db: Db, connectionId: number, customerIds: string[]) {
+    const out = new Map<string, { contact_id: number | null; company_id: number | null }>();
+    if (!customerIds.length) return out;
+    const links = await db('external_links')
+      .where({ connection_id: connectionId })
+      .whereIn('object', ['contact', 'company'])
+      .whereIn('external_id', customerIds)
+      .select('object', 'local_id', 'external_id');
+    const contactIds = links.filter((l) => l.object === 'contact').map((l) => l.local_id);
+    const companyOf = new Map<number, number | null>();
+    if (contactIds.length) {
+      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'company_id'))
+        companyOf.set(c.id, c.company_id);
+    }
+    for (const l of links) {
+      out.set(
+        l.external_id,
+        l.object === 'contact'
+          ? { contact_id: l.local_id, company_id: companyOf.get(l.local_id) ?? null }
+          : { contact_id: null, company_id: l.local_id },
+      );
+    }
+    return out;
+  }
+
+  async invoices(db: Db, ids: number[]) {
+    if (!ids.length) return new Map<number, Row>();
+    const rows = await db('invoices').whereIn('id', ids).select('id', 'currency', 'status');
+    return new Map(rows.map((r) => [r.id as number, r]));
+  }
+
+  async byProcessorIds(db: Db, table: string, processor: string, ids: string[], lock = false) {
+    if (!ids.length) return new Map<string, Row>();
+    const q = db(table).where({ processor }).whereIn('processor_id', ids);
+    const rows = await (lock ? q.forUpdate() : q);
+    return new Map(rows.map((r: Row) => [r.processor_id as string, r]));
+  }
+
+  async knownChargeIds(db: Db, processor: string, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await db('payments')
+      .where({ processor })
+      .whereIn('processor_id', ids)
+      .select('processor_id');
+    return new Set(rows.map((r) => r.processor_id as string));
+  }
+
+  /** Balance transactions: a mirror, upserted by (processor, processor_id); no canonical history. */
+  async upsertBalanceTxns(trx: Knex.Transaction, rows: Row[]) {
+    if (!rows.length) return;
+    await trx('balance_transactions')
+      .insert(rows)
+      .onConflict(['processor', 'processor_id'])
+      .merge([
+        'payout_id',
+        'payout_external_id',
+        'amount_minor',
+        'fee_minor',
+        'net_minor',
+        'available_on',
+        'updated_at',
+      ]);
+  }
+
+  /** Composition of a payout from its balance transactions (its own payout transaction excluded). */
+  async composition(db: Db, payoutId: number) {
+    const rows = await db('balance_transactions')
+      .where({ payout_id: payoutId })
+      .whereNot({ category: 'payout' })
+      .groupBy('category')
+      .select(
+        'category',
+        db.raw('sum(amount_minor)::bigint as amount'),
+        db.raw('sum(fee_minor)::bigint as fee'),
+        db.raw('sum(net_minor)::bigint as net'),
+        db.raw('count(*)::int as n'),
+      );
+    const by = (c: string) => rows.find((r) => r.category === c) ?? { amount: 0, fee: 0, net: 0, n: 0 };
+    const num = (v: unknown) => Number(v ?? 0);
+    return {
+      gross_minor: num(by('charge').amount),
+      fees_minor: rows.reduce((s, r) => s + num(r.fee), 0),
+      refunds_minor: num(by('refund').amount),
+      chargebacks_minor: num(by('dispute').amount),
+      other_minor: num(by('other').amount),
+      net_minor: rows.reduce((s, r) => s + num(r.net), 0),
+      transactions: rows.reduce((s, r) => s + num(r.n), 0),
+    };
+  }
+
+  async payoutTransactions(db: Db, payoutId: number) {
+    return db('balance_transactions as b')
+      .leftJoin('payments as p', 'p.id', 'b.payment_id')
+      .where('b.payout_id', payoutId)
+      .orderBy('b.occurred_at')
+      .orderBy('b.id')
+      .select(
+        'b.id',
+        'b.processor_id',
+        'b.type',
+        'b.category',
+        'b.source_external_id',
+        'b.payment_id',
+        'b.refund_id',
+        'b.dispute_id',
+        'b.amount_minor',
+        'b.fee_minor',
+        'b.net_minor',
+        'b.currency',
+        'b.occurred_at',
+        'p.contact_id',
+        'p.company_id',
+        'p.invoice_id',
+      );
+  }
+}
