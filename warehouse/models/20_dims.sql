@@ -1,13 +1,14 @@
 -- Dimensions: date, currency (+ daily conversion factors), customer, product.
 CREATE OR REPLACE TABLE dim_date AS
+-- Bounds come straight from the raw tables (no staging joins): a calendar may be wider than the
+-- data, never narrower.
 WITH bounds AS (
-  SELECT least((SELECT min(issue_date) FROM stg_invoices),
-               (SELECT min(created_date) FROM stg_payments),
-               (SELECT min(start_date) FROM stg_subscriptions),
+  SELECT least((SELECT min(issue_date) FROM raw_invoices),
+               (SELECT CAST(min(created_at) AS DATE) FROM raw_payments),
+               (SELECT min(start_date) FROM raw_subscriptions),
                (SELECT as_of FROM wh_settings)) AS lo,
-         greatest((SELECT max(due_date) FROM stg_invoices),
-                  (SELECT max(coalesce(paid_date, created_date)) FROM stg_payments),
-                  (SELECT max(updated_date) FROM stg_payments),
+         greatest((SELECT max(due_date) FROM raw_invoices),
+                  (SELECT CAST(max(greatest(created_at, paid_at, updated_at)) AS DATE) FROM raw_payments),
                   (SELECT as_of FROM wh_settings)) AS hi
 )
 SELECT CAST(d AS DATE) AS date,

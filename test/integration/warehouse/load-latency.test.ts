@@ -22,8 +22,8 @@ describe('API latency during a warehouse load', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wh-lat-'));
     svc = await startTestService({ env: { WAREHOUSE_PATH: join(dir, 'w.duckdb'), DATA_DIR: dir } });
-    // ≈ 30k invoices, 90k lines, 30k payments: a load lasting a couple of seconds.
-    await seedCommerce(svc.db, { profile: 'bench', scale: 0.03, seed: 3 });
+    // ≈ 20k invoices, 60k lines, 20k payments: a load lasting a couple of seconds.
+    await seedCommerce(svc.db, { profile: 'bench', scale: 0.02, seed: 3 });
   }, 120_000);
   afterAll(async () => {
     await svc?.close();
@@ -39,9 +39,11 @@ describe('API latency during a warehouse load', () => {
       return performance.now() - t0;
     };
     for (let i = 0; i < 30; i++) await sample(); // warm-up
+    // Alternating idle and loaded blocks, pooled: slow drifts in outside load (other test files
+    // on the other core) hit both sides alike, and each side gets hundreds of samples.
     const idle: number[] = [];
     const loaded: number[] = [];
-    for (let block = 0; block < 3; block++) {
+    for (let block = 0; block < 4; block++) {
       for (let i = 0; i < 100; i++) idle.push(await sample());
       const run = await warehouse.trigger('full', 'test');
       let settled = false;
@@ -58,7 +60,7 @@ describe('API latency during a warehouse load', () => {
     console.log(
       `API p95 idle ${idleP95.toFixed(2)} ms (${idle.length}), during load ${loadP95.toFixed(2)} ms (${loaded.length})`,
     );
-    expect(loaded.length).toBeGreaterThan(150);
+    expect(loaded.length).toBeGreaterThan(200);
     // A floor of 2 ms keeps sub-millisecond idle timings from turning jitter into failures.
     expect(loadP95).toBeLessThanOrEqual(2 * Math.max(idleP95, 2));
   }, 180_000);
