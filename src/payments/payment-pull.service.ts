@@ -7,7 +7,6 @@ import type { RateLimiter } from '../sync/rate-limiter';
 import type { PaymentIngestService } from './payment-ingest.service';
 import { PaymentRepository } from './payment.repository';
 import {
-  type ChargeRecord,
   CursorExpiredError,
   type ListKind,
   paymentsOf,

@@ -90,7 +90,11 @@ export class PaymentRepository {
 
   /** Balance transactions: a mirror, upserted by (processor, processor_id); no canonical history. */
   async upsertBalanceTxns(trx: Knex.Transaction, rows: Row[]) {
-    if (!rows.length) return;
+    // Chunked: PostgreSQL takes at most 65,535 bind parameters per statement.
+    for (let i = 0; i < rows.length; i += 2000) await this.upsertChunk(trx, rows.slice(i, i + 2000));
+  }
+
+  private async upsertChunk(trx: Knex.Transaction, rows: Row[]) {
     await trx('balance_transactions')
       .insert(rows)
       .onConflict(['processor', 'processor_id'])
