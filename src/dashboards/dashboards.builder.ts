@@ -89,6 +89,7 @@ export class DashboardsBuilder implements OnApplicationBootstrap, OnModuleDestro
     const key = warehouseKey(this.config.warehousePath);
     if (!key) return null;
     if (this.site.info()?.warehouse.key === key) return null;
+    if (this.last && Date.now() - Date.parse(this.last.finished_at) < this.config.minIntervalMs) return null;
     if (this.last && !this.last.ok && this.last.warehouse_key === key) {
       if (Date.now() - Date.parse(this.last.finished_at) < RETRY_FAILED_MS) return null;
     }

@@ -20,6 +20,8 @@ const envSchema = z.object({
   /** Rebuild in the background when the published warehouse file changed. */
   DASHBOARDS_REBUILD: bool.default(true),
   DASHBOARDS_POLL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
+  /** Background builds start at most this often (a build is a minute or more of CPU). */
+  DASHBOARDS_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
   DASHBOARDS_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   /** The build command (JSON array of argv); defaults to `node scripts/reports-build.js`. */
   DASHBOARDS_BUILD_COMMAND: z
@@ -47,6 +49,7 @@ export interface DashboardsConfig {
   warehousePath: string;
   rebuild: boolean;
   pollMs: number;
+  minIntervalMs: number;
   sessionMs: number;
   /** argv of the build; the script receives --warehouse FILE --publish DIR after it. */
   buildCommand: string[];
@@ -84,6 +87,7 @@ export function loadDashboardsConfig(app: AppConfig, env: NodeJS.ProcessEnv = pr
     warehousePath: app.warehousePath,
     rebuild: e.DASHBOARDS_REBUILD,
     pollMs: e.DASHBOARDS_POLL_SECONDS * 1000,
+    minIntervalMs: e.DASHBOARDS_MIN_INTERVAL_SECONDS * 1000,
     sessionMs: e.DASHBOARDS_SESSION_HOURS * 3_600_000,
     buildCommand: e.DASHBOARDS_BUILD_COMMAND ?? [process.execPath, join(root, 'scripts', 'reports-build.js')],
     secretKey: app.secretKey,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { DashboardsBuilder } from '../../../src/dashboards/dashboards.builder';
 import { startTestService, TestService } from '../../support/service';
 
@@ -10,7 +11,12 @@ import { startTestService, TestService } from '../../support/service';
  * small stand-in (fake-build.js) with the real script's arguments and publish layout; the real
  * Evidence build runs once, in test/e2e/dashboards.
  */
-const ENV_KEYS = ['DASHBOARDS_DIR', 'DASHBOARDS_BUILD_COMMAND', 'DASHBOARDS_AUTH'];
+const ENV_KEYS = [
+  'DASHBOARDS_DIR',
+  'DASHBOARDS_BUILD_COMMAND',
+  'DASHBOARDS_AUTH',
+  'DASHBOARDS_MIN_INTERVAL_SECONDS',
+];
 
 async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -25,6 +31,7 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 1
 function start(dir: string, env: Record<string, string> = {}) {
   process.env.DASHBOARDS_DIR = join(dir, 'dashboards');
   process.env.DASHBOARDS_BUILD_COMMAND = JSON.stringify([process.execPath, join(__dirname, 'fake-build.js')]);
+  process.env.DASHBOARDS_MIN_INTERVAL_SECONDS = '0';
   Object.assign(process.env, env);
   return startTestService({ env: { WAREHOUSE_PATH: join(dir, 'warehouse.duckdb'), DATA_DIR: dir } });
 }
@@ -183,6 +190,21 @@ describe('dashboards served by the service', () => {
     expect(home.body).toContain(builder.status().site!.warehouse.key);
     expect(builder.status().up_to_date).toBe(true);
   });
+
+  it('waits DASHBOARDS_MIN_INTERVAL_SECONDS between background builds', async () => {
+    const builder = svc.app.get(DashboardsBuilder);
+    (builder as any).config.minIntervalMs = 60_000;
+    try {
+      writeFileSync(warehouse(), 'v3 (another load)');
+      const later = new Date(Date.now() + 10_000);
+      utimesSync(warehouse(), later, later);
+      expect(builder.check()).toBeNull();
+      expect(builder.status().up_to_date).toBe(false);
+    } finally {
+      (builder as any).config.minIntervalMs = 0;
+    }
+    expect(await builder.check()).toMatchObject({ ok: true });
+  });
 });
 
 describe('dashboards with DASHBOARDS_AUTH=none', () => {
@@ -196,6 +218,43 @@ describe('dashboards with DASHBOARDS_AUTH=none', () => {
     } finally {
       await svc.close();
       for (const k of ENV_KEYS) delete process.env[k];
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('background rebuild schedule', () => {
+  it('never builds on the start path, then builds by itself seconds after start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll-dash-sched-'));
+    writeFileSync(join(dir, 'warehouse.duckdb'), 'present');
+    const builder = new DashboardsBuilder(
+      {
+        auth: 'key',
+        dir: join(dir, 'dashboards'),
+        warehousePath: join(dir, 'warehouse.duckdb'),
+        rebuild: true,
+        pollMs: 60_000,
+        minIntervalMs: 0,
+        sessionMs: 3_600_000,
+        buildCommand: [process.execPath, join(__dirname, 'fake-build.js')],
+        projectRoot: dir,
+      },
+      true,
+      pino({ level: 'silent' }),
+    );
+    try {
+      builder.onApplicationBootstrap();
+      expect(builder.status()).toMatchObject({ building: null, background_rebuild: true, site: null });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(builder.status().building).toBeNull();
+      // …and then builds on its own, because the warehouse differs from (no) published site.
+      const status = await until(() => (builder.status().last_build ? builder.status() : undefined), 15_000);
+      expect(status).toMatchObject({
+        up_to_date: true,
+        last_build: { ok: true, reason: 'warehouse changed' },
+      });
+    } finally {
+      await builder.onModuleDestroy();
       rmSync(dir, { recursive: true, force: true });
     }
   });
