@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import pino from 'pino';
 import { GRANTS, Role, ROLES } from '../../src/app/auth/access';
@@ -32,7 +35,8 @@ export async function startTestService(
     LOG_LEVEL: 'silent',
     LEDGERLINE_ADMIN_KEY: ADMIN_KEY,
     LEDGERLINE_DEMO: 'false',
-    DATA_DIR: '/tmp/ledgerline-test',
+    // Each service its own data directory: warehouse files and dashboard builds never collide.
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'ledgerline-test-')),
     ...(testDb ? { DATABASE_URL: testDb.url } : {}),
     ...opts.env,
   });
