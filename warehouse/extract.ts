@@ -41,6 +41,8 @@ export async function copyPages(
   dir: string,
   concurrency: number,
   onPage: (page: CopyPage) => Promise<void>,
+  /** Overlap COPY of the next page with DuckDB ingesting this one (fastest); off = one at a time. */
+  pipelined = true,
 ): Promise<void> {
   const bounds = rowsOf<{ lo: number | null; hi: number | null }>(
     await db.raw(`select min(id) as lo, max(id) as hi from ${q(src.table)}`),
@@ -67,6 +69,7 @@ export async function copyPages(
         await db.client.releaseConnection(conn);
       }
       ingest = ingest.then(() => onPage({ file, fromId, toId }));
+      if (!pipelined) await ingest;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));

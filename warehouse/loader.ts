@@ -45,6 +45,8 @@ export interface LoaderOptions {
   copyConcurrency?: number;
   /** DuckDB worker threads (default: all cores). The service uses fewer so the API stays responsive. */
   threads?: number;
+  /** Overlap PostgreSQL COPY with DuckDB ingestion (default true; the service turns it off). */
+  pipelined?: boolean;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -175,12 +177,19 @@ export class WarehouseLoader {
     if (!isPglite(db)) {
       const dir = mkdtempSync(join(tmpdir(), 'll-wh-'));
       try {
-        await copyPages(db, src, dir, this.opts.copyConcurrency ?? 2, async (page) => {
-          const res = await conn.run(`INSERT INTO ${target} SELECT * FROM ${readCsvSql([page.file], src)}`);
-          this.count(src.table, Number(res.rowsChanged));
-          rmSync(page.file, { force: true });
-          this.phase(`extract ${src.table}`);
-        });
+        await copyPages(
+          db,
+          src,
+          dir,
+          this.opts.copyConcurrency ?? 2,
+          async (page) => {
+            const res = await conn.run(`INSERT INTO ${target} SELECT * FROM ${readCsvSql([page.file], src)}`);
+            this.count(src.table, Number(res.rowsChanged));
+            rmSync(page.file, { force: true });
+            this.phase(`extract ${src.table}`);
+          },
+          this.opts.pipelined ?? true,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -81,6 +81,7 @@ export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy
       // Leave a core to the API: the loader runs inside the service process.
       threads: Math.max(1, availableParallelism() - 1),
       copyConcurrency: 1,
+      pipelined: false,
       onProgress: (p) => this.onProgress(id, p, log),
     });
     const promise = (async () => {
