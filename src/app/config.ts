@@ -32,12 +32,21 @@ const envSchema = z.object({
     }, 'must be an IANA time zone such as Europe/Paris'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(104857600).default(1048576),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Ledgerline <billing@ledgerline.localhost>'),
   PUBLIC_BASE_URL: z.url('must be a URL such as https://billing.example.com').optional(),
   /** Real Stripe (sk_live_…/sk_test_…); without it the bundled Stripe sandbox runs in-process. */
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_…)').optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_…)')
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .startsWith('whsec_', 'must be a webhook signing secret (whsec_…)')
+    .optional(),
   /** Where the daily payout summary goes (finance). */
   PAYOUT_SUMMARY_TO: z.email('must be an email address').optional(),
 });
