@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { z } from 'zod';
 import type { AppConfig } from '../app/config';
@@ -100,50 +101,76 @@ export class ReportService implements OnModuleDestroy {
         `There is no report named '${name}'. GET /api/v1/reports lists them.`,
       );
     const params = parseOrThrow(paramSchema(def), query ?? {}) as Record<string, any>;
-    return this.reader.withConnection(async (conn) => {
-      const settings = (
+    return this.reader.withConnection((conn) =>
+      withTimeout(conn, REPORT_TIMEOUT_MS, () => this.query(conn, def, params)),
+    );
+  }
+
+  private async query(
+    conn: DuckDBConnection,
+    def: ReportDef,
+    params: Record<string, any>,
+  ): Promise<ReportOutput> {
+    const settings = (
+      await conn.runAndReadAll(`SELECT reporting_currency, CAST(as_of AS VARCHAR) AS as_of FROM wh_settings`)
+    ).getRowObjectsJS()[0];
+    const currency = (params.currency as string | undefined) ?? (settings.reporting_currency as string);
+    const values: Record<string, any> = { limit: params.limit };
+    if (def.money.length) {
+      const known = (
         await conn.runAndReadAll(
-          `SELECT reporting_currency, CAST(as_of AS VARCHAR) AS as_of FROM wh_settings`,
+          `SELECT bool_and(to_report IS NOT NULL) AS ok FROM dim_fx_day WHERE currency = $c`,
+          { c: currency },
         )
       ).getRowObjectsJS()[0];
-      const currency = (params.currency as string | undefined) ?? (settings.reporting_currency as string);
-      const values: Record<string, any> = { limit: params.limit };
-      if (def.money.length) {
-        const known = (
-          await conn.runAndReadAll(
-            `SELECT bool_and(to_report IS NOT NULL) AS ok FROM dim_fx_day WHERE currency = $c`,
-            { c: currency },
-          )
-        ).getRowObjectsJS()[0];
-        if (known.ok !== true) {
-          throw Problem.validation([
-            { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
-          ]);
-        }
-        values.currency = currency;
+      if (known.ok !== true) {
+        throw Problem.validation([
+          { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
+        ]);
       }
-      for (const p of def.params) if (p.name !== 'currency') values[p.name] = params[p.name] ?? null;
-      const sql = convertedSql(def);
-      const meta = {
-        report: def.name,
-        currency: def.money.length ? currency : null,
-        as_of: settings.as_of,
-        parameters: values,
-      };
-      if (params.format === 'parquet') {
-        // Bound parameters stay bound: materialise into a temp table, then COPY that to Parquet.
-        const file = join(tmpdir(), `ll-report-${randomBytes(6).toString('hex')}.parquet`);
-        try {
-          await conn.run(`CREATE TEMP TABLE _report AS ${sql}`, values);
-          await conn.run(`COPY _report TO '${file}' (FORMAT parquet)`);
-          const result = readResult(await conn.runAndReadAll(`SELECT * FROM _report LIMIT 0`));
-          return { format: 'parquet' as const, result, parquet: await readFile(file), meta };
-        } finally {
-          await rm(file, { force: true });
-        }
+      values.currency = currency;
+    }
+    for (const p of def.params) if (p.name !== 'currency') values[p.name] = params[p.name] ?? null;
+    const sql = convertedSql(def);
+    const meta = {
+      report: def.name,
+      currency: def.money.length ? currency : null,
+      as_of: settings.as_of,
+      parameters: values,
+    };
+    if (params.format === 'parquet') {
+      // Bound parameters stay bound: materialise into a temp table, then COPY that to Parquet.
+      const file = join(tmpdir(), `ll-report-${randomBytes(6).toString('hex')}.parquet`);
+      try {
+        await conn.run(`CREATE TEMP TABLE _report AS ${sql}`, values);
+        await conn.run(`COPY _report TO '${file}' (FORMAT parquet)`);
+        const result = readResult(await conn.runAndReadAll(`SELECT * FROM _report LIMIT 0`));
+        return { format: 'parquet' as const, result, parquet: await readFile(file), meta };
+      } finally {
+        await rm(file, { force: true });
       }
-      const result = readResult(await conn.runAndReadAll(sql, values));
-      return { format: params.format as ReportFormat, result, meta };
-    });
+    }
+    const result = readResult(await conn.runAndReadAll(sql, values));
+    return { format: params.format as ReportFormat, result, meta };
+  }
+}
+
+/** Reports read marts and should answer in milliseconds; anything stuck is interrupted. */
+export const REPORT_TIMEOUT_MS = 30_000;
+
+async function withTimeout<T>(conn: DuckDBConnection, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.interrupt();
+  }, ms);
+  try {
+    return await fn();
+  } catch (err) {
+    if (timedOut)
+      throw new Problem(422, 'query-timeout', `The report ran longer than ${ms} ms and was stopped.`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
