@@ -1,24 +1,4 @@
-import type { Knex } from 'knex';
 import { startTestService, TestService } from '../../support/service';
-
-/**
- * When written, migration 0003_query did not run on PGlite (several statements in one prepared
- * statement); it is skipped here so this file checks billing on PGlite on its own.
- */
-jest.mock('../../../migrations', () => {
-  const actual = jest.requireActual('../../../migrations');
-  const source = actual.migrationSource;
-  const migrationSource = {
-    ...source,
-    getMigrations: async () =>
-      ((await source.getMigrations([])) as string[]).filter((n) => n !== '0003_query'),
-  };
-  return {
-    ...actual,
-    migrationSource,
-    migrateLatest: async (knex: Knex) => (await knex.migrate.latest({ migrationSource }))[1],
-  };
-});
 
 describe('invoices on PGlite', () => {
   let svc: TestService;
