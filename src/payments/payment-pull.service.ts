@@ -48,6 +48,8 @@ export class PaymentPullService {
   private readonly repo = new PaymentRepository();
   private readonly running = new Map<number, Promise<PullSummary>>();
   private readonly again = new Set<number>();
+  private readonly rewinds = new Set<number>();
+  private stopping = false;
 
   constructor(
     private readonly db: Knex,
@@ -69,7 +71,11 @@ export class PaymentPullService {
    * Runs the pull of one connection, or joins the running one: a request during a run makes that
    * run go round once more, so the caller's answer covers everything before its request.
    */
-  pull(connectionId: number): Promise<PullSummary> {
+  pull(connectionId: number, opts: { rewind?: boolean } = {}): Promise<PullSummary> {
+    // Rewind = forget both cursors and list everything again: for history written at past times
+    // (sandbox seed) that an events cursor already beyond it would never show. Taken up by the
+    // next pullOnce, inside the single flight, so a running pull cannot save a cursor after it.
+    if (opts.rewind) this.rewinds.add(connectionId);
     const current = this.running.get(connectionId);
     if (current) {
       this.again.add(connectionId);
@@ -90,9 +96,19 @@ export class PaymentPullService {
     return p;
   }
 
-  /** Waits for every running pull (tests, shutdown). */
+  /** Waits for every running pull (tests). */
   async idle() {
     while (this.running.size) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /**
+   * Shutdown: running pulls stop at their next vendor call (queued calls fail fast) instead of
+   * finishing a backfill that can take minutes under a rate limit; every page written so far is
+   * behind its saved cursor, so the next start resumes from there.
+   */
+  async stop() {
+    this.stopping = true;
+    await this.idle();
   }
 
   private async pullOnce(connectionId: number): Promise<PullSummary> {
@@ -111,6 +127,11 @@ export class PaymentPullService {
       unchanged: 0,
     };
     const run: Run = { db: this.db, connectionId, source: payments.source, limiter: ctx.limiter, summary };
+    if (this.rewinds.delete(connectionId))
+      await this.db('sync_cursors')
+        .where({ connection_id: connectionId })
+        .whereIn('object', [EVENTS, BACKFILL])
+        .delete();
     const cursor = await this.cursor(this.db, connectionId, EVENTS);
     const backfill = await this.cursor(this.db, connectionId, BACKFILL);
     if (!cursor || backfill) return this.backfill(run, backfill);
@@ -132,8 +153,10 @@ export class PaymentPullService {
   }
 
   private call<T>(run: Run, fn: () => Promise<T>): Promise<T> {
+    const stopped = () => new Error('payments pull stopped: the service is shutting down');
+    if (this.stopping) return Promise.reject(stopped());
     run.summary.calls++;
-    return run.limiter.run(fn);
+    return run.limiter.run(() => (this.stopping ? Promise.reject(stopped()) : fn()));
   }
 
   private async events(run: Run, cursor: string) {

@@ -79,7 +79,7 @@ export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, On
     // Demo history is generated behind the listening service (start stays fast).
     if (rt?.emulator)
       setTimeout(() => {
-        seedDemoPayments(this.db, rt, (id) => this.pulls.pull(id), this.log).catch((err) =>
+        seedDemoPayments(this.db, rt, (id, o) => this.pulls.pull(id, o), this.log).catch((err) =>
           this.log.warn({ err }, 'demo payments failed'),
         );
       }, 1000).unref();
@@ -116,7 +116,7 @@ export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   async onApplicationShutdown() {
-    await this.pulls.idle();
+    await this.pulls.stop();
     await this.stripe?.emulator?.close();
   }
 }

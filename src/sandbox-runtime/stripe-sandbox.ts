@@ -6,6 +6,7 @@ import { startStripeEmulator, type StripeEmulator } from '../../sandbox/stripe';
 import { SYSTEM_ACTOR } from '../app/auth/access';
 import type { AppConfig } from '../app/config';
 import { ConnectionRepository } from '../sync/connection.repository';
+import { resolveSecretKey } from '../sync/secret-key.file';
 import type { SyncEngine } from '../sync/sync.engine';
 
 const SANDBOX_NAME = 'Stripe sandbox';
@@ -43,12 +44,17 @@ export async function startStripeRuntime(
     return { connectionId: row.id };
   }
   if (!config.demo) return null;
-  if (!config.secretKey) {
-    log.warn('Stripe sandbox not started: LEDGERLINE_SECRET_KEY is needed to store its connection');
+  // On the embedded default a key file is made once in DATA_DIR (see secret-key.file.ts); on
+  // PostgreSQL without LEDGERLINE_SECRET_KEY credentials cannot be stored, so no sandbox.
+  const secretKey = resolveSecretKey(config);
+  if (!secretKey) {
+    log.warn(
+      'Stripe sandbox not started: with DATABASE_URL, LEDGERLINE_SECRET_KEY must be set to store its connection credentials',
+    );
     return null;
   }
   // Stable across restarts, so events signed before a restart still verify.
-  const webhookSecret = `whsec_${createHash('sha256').update(`${config.secretKey}:stripe-sandbox`).digest('hex').slice(0, 32)}`;
+  const webhookSecret = `whsec_${createHash('sha256').update(`${secretKey}:stripe-sandbox`).digest('hex').slice(0, 32)}`;
   const emulator = await startStripeEmulator({ port: 0, webhookSecret });
   const settings = { host: emulator.host, port: emulator.port, protocol: 'http' };
   const credentials = { api_key: SANDBOX_KEY, webhook_secret: webhookSecret };
@@ -76,24 +82,53 @@ export async function startStripeRuntime(
   return { connectionId: row.id, emulator };
 }
 
+/**
+ * The Stripe customers the sync engine made for the demo contacts: the scheduler pushes the
+ * contacts created by the demo seed (outbox → deliveries → customers) within a round or two.
+ * Waits for those links (bounded) so the demo history belongs to real contacts; without them
+ * the history is still made, only ownerless.
+ */
+async function demoCustomers(db: Knex, connectionId: number, waitMs: number): Promise<string[]> {
+  const [{ n }] = await db('contacts').whereNull('archived_at').count({ n: '*' });
+  const want = Math.min(Number(n), 50);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const links = await db('external_links')
+      .where({ connection_id: connectionId, object: 'contact', state: 'linked' })
+      .whereNotNull('external_id')
+      .orderBy('local_id')
+      .limit(50)
+      .pluck('external_id');
+    if (links.length >= want || Date.now() > deadline) return links as string[];
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Months of demo money in the sandbox, then one pull: runs in the background after listening. */
 export async function seedDemoPayments(
   db: Knex,
   runtime: StripeRuntime,
-  pull: (connectionId: number) => Promise<unknown>,
+  pull: (connectionId: number, opts: { rewind?: boolean }) => Promise<unknown>,
   log: Logger,
+  opts: { customerWaitMs?: number } = {},
 ) {
   if (!runtime.emulator) return;
   const any = await db('payments').where({ processor: 'stripe' }).first('id');
   if (!any) {
+    const customers = await demoCustomers(db, runtime.connectionId, opts.customerWaitMs ?? 30_000);
     const made = runtime.emulator.control.seedHistory({
       charges: 1500,
       days: 120,
       refundEvery: 15,
       disputeEvery: 60,
       achEvery: 6,
+      customers,
     });
-    log.info(made, 'demo Stripe history generated in the sandbox');
+    log.info({ ...made, customers: customers.length }, 'demo Stripe history generated in the sandbox');
   }
-  await pull(runtime.connectionId);
+  // Always from the start: the history's events are dated in the past, behind any events cursor a
+  // webhook-woken pull already saved, and after a restart the cursors name objects of the
+  // previous (in-memory) emulator.
+  const summary = await pull(runtime.connectionId, { rewind: true });
+  log.info({ summary }, 'demo Stripe history pulled');
 }

@@ -7,6 +7,7 @@ import { ConnectionDetailController } from './mapping.controller';
 import { ConnectionController, SyncRunController } from './sync.controller';
 import { SyncEngine } from './sync.engine';
 import { SyncScheduler } from './sync.scheduler';
+import { resolveSecretKey } from './secret-key.file';
 
 /** Sync engine: connections, runs, dispatcher and workers (see src/sync/sync.engine.ts). */
 @Module({
@@ -16,7 +17,11 @@ import { SyncScheduler } from './sync.scheduler';
       provide: SyncEngine,
       inject: [KNEX, CONFIG, LOGGER],
       useFactory: (db: Knex, config: AppConfig, log: Logger) =>
-        SyncEngine.create({ db, secretKey: config.secretKey, log: log.child({ component: 'sync' }) }),
+        SyncEngine.create({
+          db,
+          secretKey: resolveSecretKey(config, log),
+          log: log.child({ component: 'sync' }),
+        }),
     },
     SyncScheduler,
   ],
