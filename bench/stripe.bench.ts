@@ -1,0 +1,178 @@
+/**
+ * Stripe benchmark (issue 6): `npm run bench -- stripe [--scale K] [--push-scale P]`.
+ * On real PostgreSQL (DATABASE_URL, or a fresh database on 127.0.0.1:5432 dropped afterwards),
+ * through the service's own pull and sync engine against the in-process Stripe emulator:
+ *  - backfill K × 100,000 charges (with refunds, disputes, payouts and their balance transactions)
+ *    under Stripe's test-mode limit (25 requests/s × 100 objects per page = 2,500 objects/s):
+ *    backfill_records_per_s, backfill_ceiling_share, backfill_calls_per_record;
+ *  - the same history again with every limit off: backfill_unlimited_records_per_s (links,
+ *    payments, outbox and audit rows are all written, as in production);
+ *  - push K × 10,000 contacts as customers under a limit of P × 25 requests/s (default P = 4,
+ *    Stripe's live-mode 100/s, so the default run takes ~100 s instead of 400 s at test-mode pace):
+ *    push_rate_share (calls/s over the allowed rate), push_429_count (429s the emulator answered);
+ *  - an unchanged full re-run: resync_write_calls (write requests the emulator saw; target 0).
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import pino from 'pino';
+import { startStripeEmulator, type StripeEmulator } from '../sandbox/stripe';
+import { SYSTEM_ACTOR } from '../src/app/auth/access';
+import { buildService } from '../src/app/bootstrap';
+import { loadConfig } from '../src/app/config';
+import { createDb } from '../src/app/database';
+import { migrateLatest } from '../migrations';
+import { PaymentPullService, type PullSummary } from '../src/payments/payment-pull.service';
+import { SyncEngine } from '../src/sync/sync.engine';
+
+const CEILING = 25 * 100;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+  return v;
+}
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (msg: string) => process.stderr.write(`[stripe bench] ${msg}\n`);
+
+async function main() {
+  const scale = arg('scale', 1);
+  const pushScale = arg('push-scale', 4);
+  const charges = Math.max(100, Math.round(100_000 * scale));
+  const contacts = Math.max(100, Math.round(10_000 * scale));
+
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  let dbUrl = base;
+  let dropName: string | null = null;
+  if (!process.env.DATABASE_URL) {
+    dropName = `ledgerline_bench_stripe_${randomBytes(4).toString('hex')}`;
+    const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
+    await admin.raw(`create database ${dropName}`);
+    await admin.destroy();
+    dbUrl = base.replace(/\/[^/]*$/, `/${dropName}`);
+  }
+  const db = await createDb({ databaseUrl: dbUrl });
+  const emulators: StripeEmulator[] = [];
+  try {
+    await migrateLatest(db);
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      LEDGERLINE_DEMO: 'false',
+      DATABASE_URL: dbUrl,
+      LEDGERLINE_SECRET_KEY: randomBytes(32).toString('base64'),
+      LEDGERLINE_ADMIN_KEY: `ll_bench_${randomBytes(16).toString('hex')}`,
+    });
+    const service = await buildService(config, { db, log: pino({ level: 'silent' }), schedule: false });
+    try {
+      const engine = service.app.get(SyncEngine);
+      const pulls = service.app.get(PaymentPullService);
+
+      /** A connection to a fresh emulator; `scale` 0 = no limit on either side. */
+      const connect = async (name: string, limitScale: number, extra: Record<string, unknown> = {}) => {
+        const emu = await startStripeEmulator({ rateLimitScale: limitScale });
+        emulators.push(emu);
+        const c = await engine.connections.create(SYSTEM_ACTOR, {
+          name,
+          vendor: 'stripe',
+          credentials: { api_key: 'sk_test_bench' },
+          settings: {
+            host: emu.host,
+            port: emu.port,
+            protocol: 'http',
+            rate_limit_scale: limitScale || 1000,
+            ...extra,
+          },
+        });
+        return { emu, id: c.id };
+      };
+      const history = (emu: StripeEmulator) =>
+        emu.control.seedHistory({ charges, days: 90, refundEvery: 10, disputeEvery: 250, achEvery: 7 });
+      const backfill = async (name: string, limitScale: number) => {
+        const { emu, id } = await connect(name, limitScale);
+        const made = history(emu);
+        log(`${name}: ${JSON.stringify(made)}; pulling`);
+        const t = performance.now();
+        const summary: PullSummary = await pulls.pull(id);
+        const s = (performance.now() - t) / 1000;
+        if (summary.mode !== 'backfill') throw new Error(`expected a backfill, got ${summary.mode}`);
+        const payments = Number((await db('payments').where({ connection_id: id }).count({ n: '*' }))[0].n);
+        if (payments !== charges) throw new Error(`${name}: ${payments} payments, expected ${charges}`);
+        log(`${name}: ${summary.records} records, ${summary.calls} calls in ${round(s, 1)} s`);
+        return { summary, s, counters: emu.control.counters() };
+      };
+
+      const limited = await backfill('Stripe limited', 1);
+      const limitedPerS = limited.summary.records / limited.s;
+      const unlimited = await backfill('Stripe unlimited', 0);
+      const unlimitedPerS = unlimited.summary.records / unlimited.s;
+
+      // Push: contacts inserted directly (a full run enumerates the table).
+      for (let i = 0; i < contacts; i += 1000) {
+        const rows = Array.from({ length: Math.min(1000, contacts - i) }, (_, k) => ({
+          first_name: `Bench${i + k}`,
+          last_name: `Customer${i + k}`,
+          email: `bench${i + k}@example.com`,
+          country: 'US',
+        }));
+        await db('contacts').insert(rows);
+      }
+      const push = await connect('Stripe push', pushScale);
+      const fullRun = async () => {
+        const run = await engine.runs.start({ connectionId: push.id, object: 'contact', trigger: 'api' });
+        for (let i = 0; i < 10_000; i++) {
+          await engine.round();
+          const now = await engine.runs.get(run.id);
+          if (now.status !== 'running') return now;
+        }
+        throw new Error('push run did not finish');
+      };
+      push.emu.control.resetCounters();
+      const tp = performance.now();
+      const pushed = await fullRun();
+      const pushS = (performance.now() - tp) / 1000;
+      const pc = push.emu.control.counters();
+      const pushCalls = Object.values(pc.requests).reduce((a, b) => a + b, 0);
+      log(`push: ${JSON.stringify(pushed)} in ${round(pushS, 1)} s, ${pushCalls} calls`);
+      if (pushed.created !== contacts) throw new Error(`push created ${pushed.created} of ${contacts}`);
+
+      push.emu.control.resetCounters();
+      const resync = await fullRun();
+      const rc = push.emu.control.counters();
+      log(`resync: ${JSON.stringify(resync)}`);
+
+      const figures = {
+        backfill_records_per_s: Math.round(limitedPerS),
+        backfill_ceiling_share: round(limitedPerS / CEILING, 3),
+        backfill_unlimited_records_per_s: Math.round(unlimitedPerS),
+        backfill_calls_per_record: round(limited.summary.calls / limited.summary.records, 4),
+        // Answered calls only: a 429 spends no allowance.
+        push_rate_share: round((pushCalls - pc.rateLimited) / pushS / (25 * pushScale), 3),
+        push_429_count: pc.rateLimited,
+        resync_write_calls: rc.writeCalls,
+        backfill_records: limited.summary.records,
+        backfill_s: round(limited.s, 1),
+        backfill_unlimited_s: round(unlimited.s, 1),
+        push_customers_per_s: Math.round(contacts / pushS),
+        push_allowed_rps: 25 * pushScale,
+      };
+      for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(34)} ${v}\n`);
+      process.stdout.write(`${JSON.stringify({ bench: 'stripe', n: charges, scale, figures })}\n`);
+    } finally {
+      await service.app.close();
+    }
+  } finally {
+    for (const e of emulators) await e.close();
+    await db.destroy();
+    if (dropName) {
+      const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
+      await admin.raw(`drop database if exists ${dropName} with (force)`);
+      await admin.destroy();
+    }
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
