@@ -36,7 +36,7 @@ export class PayPageController {
     const lines = await this.repo.lines(this.db, invoice.id);
     const vars = await this.documents.vars(this.db, invoice);
     const m = (v: number) => escapeHtml(formatMoney(v, invoice.currency));
-    const processor = this.processors.current();
+    const processor = await this.processors.available();
     let action: string;
     if (invoice.status === 'paid') action = '<p class="paid">This invoice is paid. Thank you.</p>';
     else if (invoice.status !== 'open')
@@ -68,7 +68,7 @@ ${action}</body></html>`;
     if (invoice.status !== 'open' || invoice.amount_due_minor <= 0) {
       throw new Problem(409, 'invoice-state', `This invoice is ${invoice.status} and cannot be paid.`);
     }
-    const processor = this.processors.current();
+    const processor = await this.processors.available();
     if (!processor) throw new Problem(503, 'payments-unavailable', 'Online payment is unavailable.');
     const contact = invoice.contact_id
       ? await this.db('contacts').where({ id: invoice.contact_id }).first()

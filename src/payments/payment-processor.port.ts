@@ -84,6 +84,8 @@ export interface PaymentProcessor {
   chargeSavedMethod(input: ChargeInput): Promise<PaymentStatus>;
   refund(input: RefundInput): Promise<{ refundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
   readPayment(paymentId: string): Promise<PaymentStatus>;
+  /** False when the processor cannot take payments now (e.g. no active connection). */
+  isAvailable?(): Promise<boolean>;
 }
 
 /**
@@ -105,5 +107,12 @@ export class PaymentProcessorRegistry {
 
   current(): PaymentProcessor | null {
     return this.processor;
+  }
+
+  /** The registered processor if it can take payments now, else null. */
+  async available(): Promise<PaymentProcessor | null> {
+    const p = this.processor;
+    if (!p) return null;
+    return !p.isAvailable || (await p.isAvailable()) ? p : null;
   }
 }

@@ -49,6 +49,12 @@ class ConnectionProcessor implements PaymentProcessor {
   async readPayment(id: string) {
     return (await this.resolve()).readPayment(id);
   }
+  async isAvailable() {
+    return this.resolve().then(
+      () => true,
+      () => false,
+    );
+  }
 }
 
 /** Start-up wiring of the payments module: raw webhook bodies, processor registration, schedules. */
