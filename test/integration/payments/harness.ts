@@ -15,13 +15,15 @@ export interface Harness {
 
 /** The service on a fresh database, a Stripe emulator, and a Stripe connection pointing at it. */
 export async function startHarness(
-  opts: { rateLimitScale?: number; settings?: Record<string, unknown> } = {},
+  opts: { rateLimitScale?: number; settings?: Record<string, unknown>; env?: Record<string, string> } = {},
 ) {
   const emu = await startStripeEmulator({
     webhookSecret: WEBHOOK_SECRET,
     rateLimitScale: opts.rateLimitScale ?? 0,
   });
-  const svc = await startTestService({ env: { LEDGERLINE_SECRET_KEY: randomBytes(32).toString('base64') } });
+  const svc = await startTestService({
+    env: { LEDGERLINE_SECRET_KEY: randomBytes(32).toString('base64'), ...opts.env },
+  });
   const res = await svc.request('POST', '/api/v1/connections', {
     body: {
       name: 'Stripe test',
