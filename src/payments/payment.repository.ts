@@ -3,12 +3,26 @@ import type { Db } from '../app/database';
 
 export type Row = Record<string, any>;
 
+/**
+ * Id lists are looked up in chunks: a payout page brings the balance transactions of up to 100
+ * payouts (over 100,000 ids in a backfill), and PostgreSQL takes at most 65,535 bind parameters.
+ */
+const CHUNK = 10_000;
+async function chunked<T>(ids: string[], fn: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  if (ids.length <= CHUNK) return fn(ids);
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await fn(ids.slice(i, i + CHUNK))));
+  return out;
+}
+
 /** All SQL of payments, refunds, disputes, payouts and balance transactions. */
 export class PaymentRepository {
   async paymentsByProcessorIds(db: Db, processor: string, ids: string[], lock = false): Promise<Row[]> {
     if (!ids.length) return [];
-    const q = db('payments').where({ processor }).whereIn('processor_id', ids);
-    return lock ? q.forUpdate() : q;
+    return chunked(ids, async (part) => {
+      const q = db('payments').where({ processor }).whereIn('processor_id', part);
+      return lock ? q.forUpdate() : q;
+    });
   }
 
   async payment(db: Db, id: number, lock = false): Promise<Row | undefined> {
@@ -74,17 +88,18 @@ export class PaymentRepository {
 
   async byProcessorIds(db: Db, table: string, processor: string, ids: string[], lock = false) {
     if (!ids.length) return new Map<string, Row>();
-    const q = db(table).where({ processor }).whereIn('processor_id', ids);
-    const rows = await (lock ? q.forUpdate() : q);
+    const rows = await chunked(ids, async (part) => {
+      const q = db(table).where({ processor }).whereIn('processor_id', part);
+      return (await (lock ? q.forUpdate() : q)) as Row[];
+    });
     return new Map(rows.map((r: Row) => [r.processor_id as string, r]));
   }
 
   async knownChargeIds(db: Db, processor: string, ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const rows = await db('payments')
-      .where({ processor })
-      .whereIn('processor_id', ids)
-      .select('processor_id');
+    const rows = await chunked(ids, (part) =>
+      db('payments').where({ processor }).whereIn('processor_id', part).select('processor_id'),
+    );
     return new Set(rows.map((r) => r.processor_id as string));
   }
 
