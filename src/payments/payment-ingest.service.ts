@@ -2,9 +2,10 @@ import type { Knex } from 'knex';
 import { SYSTEM_ACTOR } from '../app/auth/access';
 import { type Change, ChangeCapture } from '../app/change-capture.repository';
 import type { InvoicePaymentService } from '../billing/invoice-payment.service';
+import { BalanceTxnIngest } from './balance-txn.ingest';
+import { type Ctx, diff, type IngestCounts } from './ingest.support';
 import { PaymentRepository, type Row } from './payment.repository';
 import type {
-  BalanceTxnRecord,
   ChargeRecord,
   DisputeRecord,
   PayoutRecord,
@@ -12,11 +13,9 @@ import type {
   RefundRecord,
 } from './payment-source.port';
 
-export interface IngestCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-}
+export type { IngestCounts } from './ingest.support';
+
+const CAPTURE_CHUNK = 2000;
 
 /** A payment's status as the hub shows it, derived from the processor's charge. */
 export function paymentStatus(r: ChargeRecord): string {
@@ -25,16 +24,6 @@ export function paymentStatus(r: ChargeRecord): string {
   if (r.amountRefundedMinor > 0)
     return r.amountRefundedMinor >= r.amountMinor ? 'refunded' : 'partially_refunded';
   return 'succeeded';
-}
-
-const same = (a: unknown, b: unknown) =>
-  a instanceof Date || b instanceof Date
-    ? new Date(a as string).getTime() === new Date(b as string).getTime()
-    : JSON.stringify(a) === JSON.stringify(b);
-
-/** The fields of `next` that differ from `row`. */
-function diff(row: Row, next: Row): Row {
-  return Object.fromEntries(Object.entries(next).filter(([k, v]) => !same(row[k], v)));
 }
 
 /**
@@ -47,6 +36,9 @@ function diff(row: Row, next: Row): Row {
 export class PaymentIngestService {
   private readonly repo = new PaymentRepository();
   private readonly capture = new ChangeCapture();
+  private readonly balance = new BalanceTxnIngest(this.repo, (ctx, object, created, updated) =>
+    this.record(ctx, object, created, updated),
+  );
 
   constructor(private readonly invoicePayments?: InvoicePaymentService) {}
 
@@ -69,21 +61,26 @@ export class PaymentIngestService {
     await this.charges(ctx, last(of('payment')));
     await this.refunds(ctx, last(of('refund')));
     await this.disputes(ctx, last(of('dispute')));
-    await this.balanceTxns(ctx, last(of('balance_transaction')));
+    await this.balance.apply(ctx, last(of('balance_transaction')));
     return counts;
   }
 
   private async record(ctx: Ctx, object: string, created: Row[], updated: [Row, Row][]) {
     ctx.counts.created += created.length;
     ctx.counts.updated += updated.length;
-    await this.capture.record(ctx.trx, SYSTEM_ACTOR, object, 'create', created.map(asChange(null)));
-    await this.capture.record(
-      ctx.trx,
-      SYSTEM_ACTOR,
-      object,
-      'update',
-      updated.map(([b, a]) => ({ id: a.id, version: a.version, before: b, after: a })),
-    );
+    const changes = updated.map(([b, a]) => ({ id: a.id, version: a.version, before: b, after: a }));
+    // Chunked: a payout page can update 100,000 payments, and one audit/outbox insert of that many
+    // rows would pass PostgreSQL's 65,535 bind parameters.
+    for (let i = 0; i < created.length; i += CAPTURE_CHUNK)
+      await this.capture.record(
+        ctx.trx,
+        SYSTEM_ACTOR,
+        object,
+        'create',
+        created.slice(i, i + CAPTURE_CHUNK).map(asChange(null)),
+      );
+    for (let i = 0; i < changes.length; i += CAPTURE_CHUNK)
+      await this.capture.record(ctx.trx, SYSTEM_ACTOR, object, 'update', changes.slice(i, i + CAPTURE_CHUNK));
   }
 
   /** Inserts new rows and updates changed ones of a processor-keyed table. */
@@ -311,75 +308,6 @@ export class PaymentIngestService {
     }
     await this.record(ctx, 'payment', [], updated);
   }
-
-  /** Mirrors balance transactions and carries fees and payouts onto payments and refunds. */
-  private async balanceTxns(ctx: Ctx, rs: BalanceTxnRecord[]) {
-    if (!rs.length) return;
-    const { trx } = ctx;
-    const payouts = await this.repo.byProcessorIds(trx, 'payouts', ctx.processor, [
-      ...new Set(rs.map((r) => r.payoutExternalId).filter((p): p is string => !!p)),
-    ]);
-    const sources = rs.map((r) => r.sourceExternalId).filter((s): s is string => !!s);
-    const payments = new Map(
-      (await this.repo.paymentsByProcessorIds(trx, ctx.processor, sources, true)).map((p) => [
-        p.processor_id,
-        p,
-      ]),
-    );
-    const refunds = await this.repo.byProcessorIds(trx, 'refunds', ctx.processor, sources, true);
-    const disputes = await this.repo.byProcessorIds(trx, 'disputes', ctx.processor, sources);
-    await this.repo.upsertBalanceTxns(
-      trx,
-      rs.map((r) => ({
-        connection_id: ctx.connectionId,
-        processor: ctx.processor,
-        processor_id: r.externalId,
-        type: r.type,
-        category: r.category,
-        source_external_id: r.sourceExternalId,
-        payment_id: payments.get(r.sourceExternalId)?.id ?? null,
-        refund_id: refunds.get(r.sourceExternalId ?? '')?.id ?? null,
-        dispute_id: disputes.get(r.sourceExternalId ?? '')?.id ?? null,
-        payout_id: payouts.get(r.payoutExternalId ?? '')?.id ?? null,
-        payout_external_id: r.payoutExternalId,
-        amount_minor: r.amountMinor,
-        fee_minor: r.feeMinor,
-        net_minor: r.netMinor,
-        currency: r.currency,
-        occurred_at: r.createdAt,
-        available_on: r.availableOn,
-        updated_at: new Date(),
-      })),
-    );
-    const pUpdates: [Row, Row][] = [];
-    const rUpdates: [Row, Row][] = [];
-    for (const r of rs) {
-      const payoutId = payouts.get(r.payoutExternalId ?? '')?.id ?? null;
-      const p = payments.get(r.sourceExternalId);
-      if (p && r.category === 'charge') {
-        const patch = diff(p, {
-          fee_minor: r.feeMinor,
-          net_minor: p.status === 'failed' ? 0 : p.amount_minor - r.feeMinor,
-          ...(payoutId ? { payout_id: payoutId } : {}),
-        });
-        if (Object.keys(patch).length)
-          pUpdates.push([p, await this.repo.update(trx, 'payments', p.id, patch)]);
-      }
-      const re = refunds.get(r.sourceExternalId ?? '');
-      if (re && payoutId && re.payout_id !== payoutId)
-        rUpdates.push([re, await this.repo.update(trx, 'refunds', re.id, { payout_id: payoutId })]);
-    }
-    await this.record(ctx, 'payment', [], pUpdates);
-    await this.record(ctx, 'refund', [], rUpdates);
-  }
-}
-
-interface Ctx {
-  trx: Knex.Transaction;
-  connectionId: number;
-  processor: string;
-  counts: IngestCounts;
-  source: string;
 }
 
 const asChange =

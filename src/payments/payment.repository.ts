@@ -43,6 +43,38 @@ export class PaymentRepository {
     return row;
   }
 
+  /**
+   * Many updates in one statement per group of rows patching the same columns: the patches travel
+   * as one JSON parameter and jsonb_populate_record types each value by the table's own columns.
+   * Returns [before, after] pairs in the order given.
+   */
+  async updateMany(trx: Knex.Transaction, table: string, items: [Row, Row][]): Promise<[Row, Row][]> {
+    const groups = new Map<string, [Row, Row][]>();
+    for (const it of items) {
+      const key = Object.keys(it[1]).sort().join(',');
+      groups.set(key, [...(groups.get(key) ?? []), it]);
+    }
+    const after = new Map<number, Row>();
+    for (const [key, group] of groups) {
+      const cols = key.split(',');
+      const set = cols.map((c) => `"${c}"`).join(', ');
+      const get = cols.map((c) => `r."${c}"`).join(', ');
+      for (let i = 0; i < group.length; i += CHUNK) {
+        const docs = group.slice(i, i + CHUNK).map(([b, patch]) => ({ ...patch, id: b.id }));
+        const { rows } = await trx.raw(
+          `update ?? as t set (${set}, version, updated_at) =
+             (select ${get}, t.version + 1, now() from jsonb_populate_record(null::??, v.doc) r)
+           from jsonb_array_elements(?::jsonb) as v(doc)
+           where t.id = (v.doc->>'id')::bigint
+           returning t.*`,
+          [table, table, JSON.stringify(docs)],
+        );
+        for (const r of rows as Row[]) after.set(Number(r.id), r);
+      }
+    }
+    return items.map(([b]) => [b, after.get(b.id)!]);
+  }
+
   async history(trx: Knex.Transaction, rows: Row[]) {
     if (rows.length) await trx('payment_status_history').insert(rows);
   }

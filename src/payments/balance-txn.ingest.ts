@@ -1,0 +1,79 @@
+import { type Ctx, diff, type RecordChanges } from './ingest.support';
+import type { PaymentRepository, Row } from './payment.repository';
+import type { BalanceTxnRecord } from './payment-source.port';
+
+/**
+ * Mirrors balance transactions and carries fees and payouts onto payments and refunds. A payout
+ * page of a backfill brings the transactions of up to 100 payouts (100,000+ rows), so the
+ * resulting payment and refund updates are written in bulk (one statement per chunk), not row by
+ * row; each changed row still gets its version bump, audit row and outbox row.
+ */
+export class BalanceTxnIngest {
+  constructor(
+    private readonly repo: PaymentRepository,
+    private readonly record: RecordChanges,
+  ) {}
+
+  async apply(ctx: Ctx, rs: BalanceTxnRecord[]) {
+    if (!rs.length) return;
+    const { trx } = ctx;
+    const payouts = await this.repo.byProcessorIds(trx, 'payouts', ctx.processor, [
+      ...new Set(rs.map((r) => r.payoutExternalId).filter((p): p is string => !!p)),
+    ]);
+    const sources = rs.map((r) => r.sourceExternalId).filter((s): s is string => !!s);
+    const payments = new Map(
+      (await this.repo.paymentsByProcessorIds(trx, ctx.processor, sources, true)).map((p) => [
+        p.processor_id,
+        p,
+      ]),
+    );
+    const refunds = await this.repo.byProcessorIds(trx, 'refunds', ctx.processor, sources, true);
+    const disputes = await this.repo.byProcessorIds(trx, 'disputes', ctx.processor, sources);
+    await this.repo.upsertBalanceTxns(
+      trx,
+      rs.map((r) => ({
+        connection_id: ctx.connectionId,
+        processor: ctx.processor,
+        processor_id: r.externalId,
+        type: r.type,
+        category: r.category,
+        source_external_id: r.sourceExternalId,
+        payment_id: payments.get(r.sourceExternalId)?.id ?? null,
+        refund_id: refunds.get(r.sourceExternalId ?? '')?.id ?? null,
+        dispute_id: disputes.get(r.sourceExternalId ?? '')?.id ?? null,
+        payout_id: payouts.get(r.payoutExternalId ?? '')?.id ?? null,
+        payout_external_id: r.payoutExternalId,
+        amount_minor: r.amountMinor,
+        fee_minor: r.feeMinor,
+        net_minor: r.netMinor,
+        currency: r.currency,
+        occurred_at: r.createdAt,
+        available_on: r.availableOn,
+        updated_at: new Date(),
+      })),
+    );
+    const pPatches = new Map<number, [Row, Row]>();
+    const rPatches = new Map<number, [Row, Row]>();
+    for (const r of rs) {
+      const payoutId = payouts.get(r.payoutExternalId ?? '')?.id ?? null;
+      const p = payments.get(r.sourceExternalId);
+      if (p && r.category === 'charge') {
+        const patch = diff(p, {
+          fee_minor: r.feeMinor,
+          net_minor: p.status === 'failed' ? 0 : p.amount_minor - r.feeMinor,
+          ...(payoutId ? { payout_id: payoutId } : {}),
+        });
+        if (Object.keys(patch).length) pPatches.set(p.id, [p, patch]);
+      }
+      const re = refunds.get(r.sourceExternalId ?? '');
+      if (re && payoutId && re.payout_id !== payoutId) rPatches.set(re.id, [re, { payout_id: payoutId }]);
+    }
+    await this.record(
+      ctx,
+      'payment',
+      [],
+      await this.repo.updateMany(trx, 'payments', [...pPatches.values()]),
+    );
+    await this.record(ctx, 'refund', [], await this.repo.updateMany(trx, 'refunds', [...rPatches.values()]));
+  }
+}
