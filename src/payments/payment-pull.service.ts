@@ -5,6 +5,7 @@ import { ConnectionRepository } from '../sync/connection.repository';
 import type { SyncEngine } from '../sync/sync.engine';
 import type { RateLimiter } from '../sync/rate-limiter';
 import type { PaymentIngestService } from './payment-ingest.service';
+import { readAhead } from './page-reader';
 import { PaymentRepository } from './payment.repository';
 import {
   CursorExpiredError,
@@ -19,6 +20,9 @@ const EVENTS = 'payments.events';
 const BACKFILL = 'payments.backfill';
 /** Payments before refunds and disputes (they reference payments); payouts last (with their transactions). */
 const KINDS: ListKind[] = ['charge', 'refund', 'dispute', 'payout'];
+/** Backfill pages listed ahead of the writer, and written together at most. */
+const AHEAD = 8;
+const BATCH_PAGES = 8;
 
 export interface PullSummary {
   mode: 'events' | 'backfill';
@@ -226,25 +230,21 @@ export class PaymentPullService {
     for (let k = KINDS.indexOf(state.kind); k < KINDS.length; k++) {
       const kind = KINDS[k];
       let next = k === KINDS.indexOf(state.kind) ? state.next : null;
-      // Pipelined: the next page is on its way while this one is written.
-      let pending: Promise<SourcePage> | null = this.call(run, () => run.source.listPage(kind, next));
-      while (pending) {
-        const page: SourcePage = await pending;
-        next = page.next;
-        const after = next;
-        pending = after ? this.call(run, () => run.source.listPage(kind, after)) : null;
-        // Without this the rejected prefetch would be unhandled while we write.
-        pending?.catch(() => undefined);
+      const take = readAhead((n) => this.call(run, () => run.source.listPage(kind, n)), next, AHEAD);
+      // A payout page brings its payouts' balance transactions (100,000+ rows): one at a time.
+      for (let batch; (batch = await take(kind === 'payout' ? 1 : BATCH_PAGES));) {
+        next = batch[batch.length - 1].next;
+        const listed = batch.flatMap((p) => p.records);
         const records =
           kind === 'payout'
             ? [
-                ...page.records,
+                ...listed,
                 ...(await this.allPayoutTxns(
                   run,
-                  page.records.map((r) => r.externalId),
+                  listed.map((r) => r.externalId),
                 )),
               ]
-            : await this.complete(run, page.records);
+            : await this.complete(run, listed);
         const resume = JSON.stringify(
           next
             ? { kind, next, start: state.start }

@@ -52,7 +52,9 @@ export class PaymentRepository {
     const groups = new Map<string, [Row, Row][]>();
     for (const it of items) {
       const key = Object.keys(it[1]).sort().join(',');
-      groups.set(key, [...(groups.get(key) ?? []), it]);
+      const group = groups.get(key);
+      if (group) group.push(it);
+      else groups.set(key, [it]);
     }
     const after = new Map<number, Row>();
     for (const [key, group] of groups) {
