@@ -1,8 +1,8 @@
 import {
+  BeforeApplicationShutdown,
   Inject,
   Injectable,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -59,7 +59,7 @@ class ConnectionProcessor implements PaymentProcessor {
 
 /** Start-up wiring of the payments module: raw webhook bodies, processor registration, schedules. */
 @Injectable()
-export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private busy = false;
   private stripe: StripeRuntime | null = null;
 
@@ -121,7 +121,12 @@ export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, On
     await this.summaries.sendDue().catch((err) => this.log.warn({ err }, 'payout summary failed'));
   }
 
-  async onApplicationShutdown() {
+  /**
+   * Before the HTTP server closes: the sandbox emulator keeps delivering webhooks to this service
+   * over keep-alive connections, which would hold the server's close open past the shutdown
+   * timeout. Pulls stop at their next vendor call.
+   */
+  async beforeApplicationShutdown() {
     await this.pulls.stop();
     await this.stripe?.emulator?.close();
   }
