@@ -41,12 +41,15 @@ async function main() {
     closing = true;
     log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
-      log.error('shutdown timed out');
+      // Name what is still open, so a hang can be traced from the log.
+      log.error({ resources: process.getActiveResourcesInfo() }, 'shutdown timed out');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
+    const t0 = Date.now();
     void app
       .close()
+      .then(() => log.info({ ms: Date.now() - t0 }, 'http and modules closed'))
       .then(() => db.destroy())
       .then(() => process.exit(0));
   };

@@ -79,6 +79,8 @@ export class PaymentPullService {
     // Rewind = forget both cursors and list everything again: for history written at past times
     // (sandbox seed) that an events cursor already beyond it would never show. Taken up by the
     // next pullOnce, inside the single flight, so a running pull cannot save a cursor after it.
+    if (this.stopping)
+      return Promise.reject(new Error('payments pull refused: the service is shutting down'));
     if (opts.rewind) this.rewinds.add(connectionId);
     const current = this.running.get(connectionId);
     if (current) {
@@ -90,7 +92,7 @@ export class PaymentPullService {
       do {
         this.again.delete(connectionId);
         summary = await this.pullOnce(connectionId);
-      } while (this.again.has(connectionId));
+      } while (this.again.has(connectionId) && !this.stopping);
       return summary;
     })().finally(() => {
       this.running.delete(connectionId);

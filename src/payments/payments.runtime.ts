@@ -61,6 +61,7 @@ class ConnectionProcessor implements PaymentProcessor {
 @Injectable()
 export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private busy = false;
+  private stopping = false;
   private stripe: StripeRuntime | null = null;
 
   constructor(
@@ -85,9 +86,12 @@ export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, Be
     // Demo history is generated behind the listening service (start stays fast).
     if (rt?.emulator)
       setTimeout(() => {
-        seedDemoPayments(this.db, rt, (id, o) => this.pulls.pull(id, o), this.log).catch((err) =>
-          this.log.warn({ err }, 'demo payments failed'),
-        );
+        if (this.stopping) return;
+        seedDemoPayments(this.db, rt, (id, o) => this.pulls.pull(id, o), this.log, {
+          stopped: () => this.stopping,
+        }).catch((err) => {
+          if (!this.stopping) this.log.warn({ err }, 'demo payments failed');
+        });
       }, 1000).unref();
   }
 
@@ -127,6 +131,7 @@ export class PaymentsRuntime implements OnModuleInit, OnApplicationBootstrap, Be
    * timeout. Pulls stop at their next vendor call.
    */
   async beforeApplicationShutdown() {
+    this.stopping = true;
     await this.pulls.stop();
     await this.stripe?.emulator?.close();
   }

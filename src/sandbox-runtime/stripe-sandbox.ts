@@ -88,7 +88,12 @@ export async function startStripeRuntime(
  * Waits for those links (bounded) so the demo history belongs to real contacts; without them
  * the history is still made, only ownerless.
  */
-async function demoCustomers(db: Knex, connectionId: number, waitMs: number): Promise<string[]> {
+async function demoCustomers(
+  db: Knex,
+  connectionId: number,
+  waitMs: number,
+  stopped: () => boolean,
+): Promise<string[]> {
   const [{ n }] = await db('contacts').whereNull('archived_at').count({ n: '*' });
   const want = Math.min(Number(n), 50);
   const deadline = Date.now() + waitMs;
@@ -99,7 +104,7 @@ async function demoCustomers(db: Knex, connectionId: number, waitMs: number): Pr
       .orderBy('local_id')
       .limit(50)
       .pluck('external_id');
-    if (links.length >= want || Date.now() > deadline) return links as string[];
+    if (links.length >= want || Date.now() > deadline || stopped()) return links as string[];
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -110,12 +115,15 @@ export async function seedDemoPayments(
   runtime: StripeRuntime,
   pull: (connectionId: number, opts: { rewind?: boolean }) => Promise<unknown>,
   log: Logger,
-  opts: { customerWaitMs?: number } = {},
+  opts: { customerWaitMs?: number; stopped?: () => boolean } = {},
 ) {
+  const stopped = opts.stopped ?? (() => false);
   if (!runtime.emulator) return;
   const any = await db('payments').where({ processor: 'stripe' }).first('id');
   if (!any) {
-    const customers = await demoCustomers(db, runtime.connectionId, opts.customerWaitMs ?? 30_000);
+    const customers = await demoCustomers(db, runtime.connectionId, opts.customerWaitMs ?? 30_000, stopped);
+    // Shutting down: leave the history for the next start (it is generated when none is pulled yet).
+    if (stopped()) return;
     const made = runtime.emulator.control.seedHistory({
       charges: 1500,
       days: 120,

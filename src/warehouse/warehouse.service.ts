@@ -28,6 +28,7 @@ export const WAREHOUSE_SCHEDULE = Symbol('WAREHOUSE_SCHEDULE');
 export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy {
   private running: { id: number; progress: LoadProgress; promise: Promise<LoadResult | null> } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private startupTimer: NodeJS.Timeout | null = null;
   private lastPhaseWrite = 0;
   private lastPhase = '';
 
@@ -53,12 +54,16 @@ export class WarehouseService implements OnApplicationBootstrap, OnModuleDestroy
     this.timer.unref();
     // A first build soon after start, so a fresh install has a warehouse without waiting.
     if (!existsSync(this.config.warehousePath)) {
-      setTimeout(() => void this.trigger('full', 'startup').catch(() => undefined), 5_000).unref();
+      this.startupTimer = setTimeout(
+        () => void this.trigger('full', 'startup').catch(() => undefined),
+        5_000,
+      ).unref();
     }
   }
 
   async onModuleDestroy() {
     if (this.timer) clearInterval(this.timer);
+    if (this.startupTimer) clearTimeout(this.startupTimer);
     await this.running?.promise.catch(() => undefined);
   }
 

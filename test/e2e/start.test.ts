@@ -23,7 +23,7 @@ interface Run {
 
 function run(env: Record<string, string>): Run {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -71,9 +71,11 @@ describe('npm start on the embedded default', () => {
       expect(await docs.text()).toContain('swagger-ui');
       const bundle = await fetch(`http://127.0.0.1:${port}/api/docs/swagger-ui-bundle.js`);
       expect(bundle.status).toBe(200);
+      expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100000);
 
       first.child.kill('SIGTERM');
-      expect(await first.exited).toBe(0);
+      const code = await first.exited;
+      if (code !== 0) throw new Error(`SIGTERM exit ${code}; output:\n${first.out().slice(-4000)}`);
 
       const second = run({ PORT: String(port), DATA_DIR: dataDir });
       try {
