@@ -230,10 +230,7 @@ export class WarehouseLoader {
       this.phase('checkpoint');
       await conn.run('CHECKPOINT');
     } catch (err) {
-      conn.closeSync();
-      instance.closeSync();
-      rmSync(tmp, { force: true });
-      rmSync(`${tmp}.wal`, { force: true });
+      discardDraft(conn, instance, tmp);
       throw err;
     }
     conn.closeSync();
@@ -327,10 +324,7 @@ export class WarehouseLoader {
         await conn.run('CHECKPOINT');
       }
     } catch (err) {
-      conn.closeSync();
-      instance.closeSync();
-      rmSync(tmp, { force: true });
-      rmSync(`${tmp}.wal`, { force: true });
+      discardDraft(conn, instance, tmp);
       throw err;
     }
     conn.closeSync();
@@ -361,4 +355,12 @@ export class WarehouseLoader {
       ...(this.affected ? { affected: this.affected } : {}),
     };
   }
+}
+
+/** A failed load leaves nothing behind: close the draft file and delete it with its WAL. */
+function discardDraft(conn: { closeSync(): void }, instance: { closeSync(): void }, file: string) {
+  conn.closeSync();
+  instance.closeSync();
+  rmSync(file, { force: true });
+  rmSync(`${file}.wal`, { force: true });
 }

@@ -233,60 +233,59 @@ export class PaymentIngestService {
   }
 
   private async refunds(ctx: Ctx, rs: RefundRecord[]) {
-    const ids = await this.paymentIds(
-      ctx,
-      rs.map((r) => r.chargeExternalId),
-    );
+    const linked = await this.linkedToPayments(ctx, rs);
     await this.upsert(
       ctx,
       'refunds',
       'refund',
-      rs
-        .filter((r) => ids.has(r.chargeExternalId))
-        .map((r) => ({
-          payment_id: ids.get(r.chargeExternalId),
-          connection_id: ctx.connectionId,
-          amount_minor: r.amountMinor,
-          currency: r.currency,
-          status: r.status,
-          reason: r.reason,
-          processor: ctx.processor,
-          processor_id: r.externalId,
-          refunded_at: r.createdAt,
-        })),
+      linked.map(({ record: r, columns }) => ({ ...columns, refunded_at: r.createdAt })),
     );
   }
 
   private async disputes(ctx: Ctx, rs: DisputeRecord[]) {
-    const ids = await this.paymentIds(
-      ctx,
-      rs.map((r) => r.chargeExternalId),
-    );
+    const linked = await this.linkedToPayments(ctx, rs);
     await this.markDisputed(
       ctx,
-      rs.filter((r) => ids.has(r.chargeExternalId)),
+      linked.map((l) => l.record),
     );
     await this.upsert(
       ctx,
       'disputes',
       'dispute',
-      rs
-        .filter((r) => ids.has(r.chargeExternalId))
-        .map((r) => ({
-          payment_id: ids.get(r.chargeExternalId),
-          connection_id: ctx.connectionId,
-          amount_minor: r.amountMinor,
-          currency: r.currency,
-          status: r.status,
-          reason: r.reason,
-          processor: ctx.processor,
-          processor_id: r.externalId,
-          // An event snapshot may not carry the fee; keep what a fuller read found.
-          ...(r.feeMinor ? { fee_minor: r.feeMinor } : {}),
-          opened_at: r.createdAt,
-          evidence_due_by: r.evidenceDueBy,
-        })),
+      linked.map(({ record: r, columns }) => ({
+        ...columns,
+        // An event snapshot may not carry the fee; keep what a fuller read found.
+        ...(r.feeMinor ? { fee_minor: r.feeMinor } : {}),
+        opened_at: r.createdAt,
+        evidence_due_by: r.evidenceDueBy,
+      })),
     );
+  }
+
+  /**
+   * Refunds and disputes of charges we hold, with the columns they share; those of unknown
+   * charges wait for a later page that brings the charge.
+   */
+  private async linkedToPayments<R extends RefundRecord | DisputeRecord>(ctx: Ctx, rs: R[]) {
+    const ids = await this.paymentIds(
+      ctx,
+      rs.map((r) => r.chargeExternalId),
+    );
+    return rs
+      .filter((r) => ids.has(r.chargeExternalId))
+      .map((record) => ({
+        record,
+        columns: {
+          payment_id: ids.get(record.chargeExternalId),
+          connection_id: ctx.connectionId,
+          amount_minor: record.amountMinor,
+          currency: record.currency,
+          status: record.status,
+          reason: record.reason,
+          processor: ctx.processor,
+          processor_id: record.externalId,
+        },
+      }));
   }
 
   /** A dispute that is not won holds the money: the payment shows as disputed. */
