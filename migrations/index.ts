@@ -5,6 +5,7 @@ import * as m0005 from './0005_sync';
 import * as m0003 from './0003_query';
 import * as m0004 from './0004_warehouse';
 import * as m0007 from './0007_payments';
+import * as m0008 from './0008_warehouse_payments';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_query': m0003,
   '0004_warehouse': m0004,
   '0007_payments': m0007,
+  '0008_warehouse_payments': m0008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
