@@ -45,13 +45,18 @@ const SCOPED: Record<string, Scoped> = {
     scope: '_aff_payment_rows',
     shadows: { stg_refunds: IN('payment_id', '_aff_payment_rows') },
   },
+  // source_id is a payment id (kind collected) or a refund id (kind refunded): the scope holds
+  // both kinds of id, and the slice is every row whose source_id is in it, of either kind. An id
+  // that happens to name an unrelated payment or refund only adds rows that are recomputed
+  // identically (each allocation depends on its own money row and its invoice's lines).
   fct_collection_line: {
     key: 'source_id',
-    scope: '_aff_payment_rows',
+    scope: '_aff_collection',
     shadows: {
-      fct_payment: IN('payment_id', '_aff_payment_rows'),
-      fct_refund: IN('payment_id', '_aff_payment_rows'),
-      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM stg_payments WHERE ${IN('payment_id', '_aff_payment_rows')})`,
+      fct_payment: IN('payment_id', '_aff_collection'),
+      fct_refund: IN('refund_id', '_aff_collection'),
+      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM stg_payments WHERE ${IN('payment_id', '_aff_collection')}
+                         UNION SELECT invoice_id FROM stg_refunds WHERE ${IN('refund_id', '_aff_collection')})`,
     },
     feeds: ['_aff_month_revenue'],
   },
@@ -108,7 +113,14 @@ const AFFECTED_SQL = [
   `CREATE OR REPLACE TEMP TABLE _aff_payment_rows AS
    SELECT id AS k FROM _ids_payments
    UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')}
-   UNION SELECT payment_id FROM stg_payments WHERE ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')}`,
+   UNION SELECT payment_id FROM stg_payments WHERE ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')}
+   UNION SELECT payment_id FROM fct_refund WHERE refund_id IN ${ids('refunds')}
+   UNION SELECT payment_id FROM raw_refunds r JOIN ${ids('refunds')} x ON x.id = r.id`,
+  // Collection rows to rebuild: those payments, and every refund of them (before and after).
+  `CREATE OR REPLACE TEMP TABLE _aff_collection AS
+   SELECT k FROM _aff_payment_rows
+   UNION SELECT refund_id FROM fct_refund WHERE ${IN('payment_id', '_aff_payment_rows')}
+   UNION SELECT id FROM raw_refunds WHERE ${IN('payment_id', '_aff_payment_rows')}`,
   // Whole customers, so "new vs returning" (first successful payment) sees all their payments.
   `CREATE OR REPLACE TEMP TABLE _aff_payment AS
    SELECT k FROM _aff_payment_rows
@@ -131,6 +143,7 @@ export async function prepareAffected(duck: DuckDBConnection): Promise<Record<st
     '_aff_payment',
     '_aff_month_revenue',
     '_aff_payment_rows',
+    '_aff_collection',
   ]) {
     sizes[t] = Number((await duck.runAndReadAll(`SELECT count(DISTINCT k) FROM ${t}`)).getRowsJS()[0][0]);
   }

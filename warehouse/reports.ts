@@ -192,13 +192,21 @@ export const REPORTS: ReportDef[] = [
   {
     name: 'payout_composition',
     title: 'Payout composition',
-    description: 'What payouts were made of (charges, refunds, disputes, fees) per month.',
+    description:
+      'Per payout: gross charges, fees, refunds, chargebacks, other and net (payout currency and *_report_minor converted).',
     source: 'mart_payout_composition',
     params: [FROM, TO, CURRENCY],
-    money: ['net_report_minor'],
+    money: [
+      'amount_report_minor',
+      'gross_report_minor',
+      'fees_report_minor',
+      'refunds_report_minor',
+      'chargebacks_report_minor',
+      'net_report_minor',
+    ],
     monthColumn: 'month',
     sql: `SELECT * FROM mart_payout_composition WHERE ${RANGE}`,
-    order: 'month, type',
+    order: 'month, payout_date, payout_id',
   },
   {
     name: 'sync_status',

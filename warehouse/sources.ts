@@ -2,7 +2,7 @@
  * What the loader copies from PostgreSQL: one raw_<table> per source table, with explicit
  * columns that exist in migration 0001/0004 (later migrations may add columns; we ignore them
  * until a model needs them, so the loader never breaks on someone else's schema change).
- * Adding a source (refunds, disputes, payouts…) = one entry here + a staging model.
+ * Adding a source = one entry here + a staging model (+ a delete trigger in a migration).
  */
 /** A DuckDB column type (BIGINT, VARCHAR, DECIMAL(18,6), …). */
 export type DuckType = string;
@@ -129,6 +129,74 @@ export const SOURCES: SourceTable[] = [
   {
     table: 'fx_rates',
     columns: { ...canonical, currency: 'VARCHAR', rate_date: 'DATE', rate: 'DECIMAL(24,12)' },
+  },
+  // Payments records (migration 0007): refunds, disputes, payouts and their balance transactions.
+  // Optional: a schema without 0007 loads them empty. Hard deletes are logged by 0008's triggers.
+  {
+    table: 'refunds',
+    optional: true,
+    columns: {
+      ...canonical,
+      payment_id: 'BIGINT',
+      amount_minor: 'BIGINT',
+      currency: 'VARCHAR',
+      status: 'VARCHAR',
+      reason: 'VARCHAR',
+      processor: 'VARCHAR',
+      payout_id: 'BIGINT',
+      refunded_at: 'TIMESTAMPTZ',
+    },
+  },
+  {
+    table: 'disputes',
+    optional: true,
+    columns: {
+      ...canonical,
+      payment_id: 'BIGINT',
+      amount_minor: 'BIGINT',
+      currency: 'VARCHAR',
+      status: 'VARCHAR',
+      reason: 'VARCHAR',
+      processor: 'VARCHAR',
+      fee_minor: 'BIGINT',
+      opened_at: 'TIMESTAMPTZ',
+    },
+  },
+  {
+    table: 'payouts',
+    optional: true,
+    columns: {
+      ...canonical,
+      processor: 'VARCHAR',
+      processor_id: 'VARCHAR',
+      amount_minor: 'BIGINT',
+      currency: 'VARCHAR',
+      status: 'VARCHAR',
+      arrival_date: 'DATE',
+      initiated_at: 'TIMESTAMPTZ',
+    },
+  },
+  {
+    // A ledger mirror, not a canonical record: no version/created_at/archived_at.
+    table: 'balance_transactions',
+    optional: true,
+    columns: {
+      id: 'BIGINT',
+      updated_at: 'TIMESTAMPTZ',
+      processor: 'VARCHAR',
+      type: 'VARCHAR',
+      category: 'VARCHAR',
+      payment_id: 'BIGINT',
+      refund_id: 'BIGINT',
+      dispute_id: 'BIGINT',
+      payout_id: 'BIGINT',
+      amount_minor: 'BIGINT',
+      fee_minor: 'BIGINT',
+      net_minor: 'BIGINT',
+      currency: 'VARCHAR',
+      occurred_at: 'TIMESTAMPTZ',
+      available_on: 'DATE',
+    },
   },
   // Sync engine (migration 0005): links and the mirror of what each vendor holds.
   {

@@ -59,14 +59,36 @@ LEFT JOIN raw_contacts c ON c.id = p.contact_id
 LEFT JOIN raw_invoices i ON i.id = p.invoice_id
 WHERE p.archived_at IS NULL;
 
--- Interim refund source until a refunds table lands: a payment in status 'refunded' is a full
--- refund dated by its last change. Replace this view's body with the refunds table then
--- (same columns); partially refunded payments carry no amount yet and are left out.
+-- Refunds from the refunds table (partial and full; every status — facts keep the status and only
+-- succeeded refunds count as money returned). Invoice and customer come from the refunded payment.
 CREATE OR REPLACE VIEW stg_refunds AS
-SELECT payment_id AS refund_id, payment_id, invoice_id, customer_id, currency,
-       amount_minor, updated_date AS refund_date, 'succeeded' AS status, CAST(NULL AS VARCHAR) AS reason
-FROM stg_payments
-WHERE status = 'refunded';
+SELECT r.id AS refund_id, r.payment_id, p.invoice_id, p.customer_id, upper(r.currency) AS currency,
+       r.amount_minor, CAST(r.refunded_at AS DATE) AS refund_date, r.status, r.reason, r.payout_id
+FROM raw_refunds r
+LEFT JOIN stg_payments p ON p.payment_id = r.payment_id
+WHERE r.archived_at IS NULL;
+
+CREATE OR REPLACE VIEW stg_disputes AS
+SELECT d.id AS dispute_id, d.payment_id, p.invoice_id, p.customer_id, upper(d.currency) AS currency,
+       d.amount_minor, d.fee_minor, CAST(d.opened_at AS DATE) AS opened_date, d.status, d.reason
+FROM raw_disputes d
+LEFT JOIN stg_payments p ON p.payment_id = d.payment_id
+WHERE d.archived_at IS NULL;
+
+-- A payout's date is its arrival day (the day the money lands), else the day it was initiated.
+CREATE OR REPLACE VIEW stg_payouts AS
+SELECT id AS payout_id, processor, processor_id, upper(currency) AS currency, amount_minor, status,
+       CAST(initiated_at AS DATE) AS initiated_date, arrival_date,
+       coalesce(arrival_date, CAST(initiated_at AS DATE)) AS payout_date
+FROM raw_payouts
+WHERE archived_at IS NULL;
+
+-- Balance transactions: signed amounts (charges +, refunds/disputes/payouts −), fee ≥ 0, net = amount − fee.
+CREATE OR REPLACE VIEW stg_balance_transactions AS
+SELECT id AS balance_transaction_id, payout_id, payment_id, refund_id, dispute_id, type, category,
+       upper(currency) AS currency, amount_minor, fee_minor, net_minor,
+       CAST(occurred_at AS DATE) AS created_date, available_on
+FROM raw_balance_transactions;
 
 CREATE OR REPLACE VIEW stg_fx_rates AS
 SELECT upper(currency) AS currency, rate_date, CAST(rate AS DOUBLE) AS rate

@@ -9,6 +9,11 @@ WITH bounds AS (
                (SELECT as_of FROM wh_settings)) AS lo,
          greatest((SELECT max(due_date) FROM raw_invoices),
                   (SELECT CAST(max(greatest(created_at, paid_at, updated_at)) AS DATE) FROM raw_payments),
+                  -- Refunds, disputes and payouts can land after the last invoice or payment.
+                  (SELECT CAST(max(refunded_at) AS DATE) FROM raw_refunds),
+                  (SELECT CAST(max(opened_at) AS DATE) FROM raw_disputes),
+                  (SELECT max(greatest(arrival_date, CAST(initiated_at AS DATE))) FROM raw_payouts),
+                  (SELECT CAST(max(occurred_at) AS DATE) FROM raw_balance_transactions),
                   (SELECT as_of FROM wh_settings)) AS hi
 )
 SELECT CAST(d AS DATE) AS date,
@@ -36,6 +41,10 @@ WITH cur AS (
     UNION ALL SELECT currency FROM stg_invoices
     UNION ALL SELECT currency FROM stg_payments
     UNION ALL SELECT currency FROM stg_subscriptions
+    UNION ALL SELECT upper(currency) FROM raw_refunds
+    UNION ALL SELECT upper(currency) FROM raw_disputes
+    UNION ALL SELECT upper(currency) FROM raw_payouts
+    UNION ALL SELECT upper(currency) FROM raw_balance_transactions
     UNION ALL SELECT reporting_currency FROM wh_settings)
 ),
 earliest AS (SELECT currency, arg_min(rate, rate_date) AS rate FROM stg_fx_rates GROUP BY currency),

@@ -73,28 +73,35 @@ SELECT r.refund_id, r.payment_id, r.invoice_id, r.customer_id, r.refund_date,
 FROM stg_refunds r
 LEFT JOIN dim_fx_day fx ON fx.currency = r.currency AND fx.date = r.refund_date;
 
--- Sources not in the schema yet: created empty with their final columns so marts and reports
--- keep a stable shape; a staging view for the source replaces the WHERE false.
+-- Disputes (chargebacks) at their opening date; fee_minor is the processor's dispute fee.
 CREATE OR REPLACE TABLE fct_dispute AS
-SELECT CAST(NULL AS BIGINT) AS dispute_id, CAST(NULL AS BIGINT) AS payment_id,
-       CAST(NULL AS BIGINT) AS customer_id, CAST(NULL AS DATE) AS opened_date, CAST(NULL AS DATE) AS month,
-       CAST(NULL AS VARCHAR) AS status, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS currency,
-       CAST(NULL AS BIGINT) AS amount_minor, CAST(NULL AS BIGINT) AS amount_report_minor
-WHERE false;
+SELECT d.dispute_id, d.payment_id, d.invoice_id, d.customer_id, d.opened_date,
+       CAST(date_trunc('month', d.opened_date) AS DATE) AS month, d.status, d.reason, d.currency,
+       d.amount_minor, d.fee_minor,
+       CAST(round(d.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor,
+       CAST(round(d.fee_minor * fx.to_report) AS BIGINT) AS fee_report_minor
+FROM stg_disputes d
+LEFT JOIN dim_fx_day fx ON fx.currency = d.currency AND fx.date = d.opened_date;
 
+-- Payouts, dated (and converted) by the day the money arrives, else the day they were initiated.
 CREATE OR REPLACE TABLE fct_payout AS
-SELECT CAST(NULL AS BIGINT) AS payout_id, CAST(NULL AS DATE) AS arrival_date, CAST(NULL AS DATE) AS month,
-       CAST(NULL AS VARCHAR) AS status, CAST(NULL AS VARCHAR) AS currency,
-       CAST(NULL AS BIGINT) AS amount_minor, CAST(NULL AS BIGINT) AS amount_report_minor
-WHERE false;
+SELECT p.payout_id, p.processor, p.initiated_date, p.arrival_date, p.payout_date,
+       CAST(date_trunc('month', p.payout_date) AS DATE) AS month, p.status, p.currency, p.amount_minor,
+       CAST(round(p.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor
+FROM stg_payouts p
+LEFT JOIN dim_fx_day fx ON fx.currency = p.currency AND fx.date = p.payout_date;
 
+-- The processor's ledger lines: charge / refund / dispute / payout / other (category), signed
+-- amount, fee and net in the transaction currency, converted on the day they occurred.
 CREATE OR REPLACE TABLE fct_balance_transaction AS
-SELECT CAST(NULL AS BIGINT) AS balance_transaction_id, CAST(NULL AS BIGINT) AS payout_id,
-       CAST(NULL AS BIGINT) AS payment_id, CAST(NULL AS VARCHAR) AS type, CAST(NULL AS DATE) AS created_date,
-       CAST(NULL AS DATE) AS month, CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS BIGINT) AS amount_minor,
-       CAST(NULL AS BIGINT) AS fee_minor, CAST(NULL AS BIGINT) AS net_minor,
-       CAST(NULL AS BIGINT) AS net_report_minor
-WHERE false;
+SELECT b.balance_transaction_id, b.payout_id, b.payment_id, b.refund_id, b.dispute_id, b.type, b.category,
+       b.created_date, CAST(date_trunc('month', b.created_date) AS DATE) AS month, b.available_on,
+       b.currency, b.amount_minor, b.fee_minor, b.net_minor,
+       CAST(round(b.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor,
+       CAST(round(b.fee_minor * fx.to_report) AS BIGINT) AS fee_report_minor,
+       CAST(round(b.net_minor * fx.to_report) AS BIGINT) AS net_report_minor
+FROM stg_balance_transactions b
+LEFT JOIN dim_fx_day fx ON fx.currency = b.currency AND fx.date = b.created_date;
 
 -- Money received and returned, allocated to invoice lines pro rata to each line's gross
 -- (amount + tax) with the largest-remainder method so every cent lands on exactly one line.
@@ -105,6 +112,7 @@ WITH money AS (
   FROM fct_payment WHERE is_success
   UNION ALL
   SELECT 'refunded', refund_id, invoice_id, customer_id, currency, amount_minor, refund_date FROM fct_refund
+  WHERE status = 'succeeded'
 ),
 lines AS (SELECT invoice_id, line_id, product_id, amount_minor + tax_minor AS gross FROM fct_invoice_line),
 tot AS (SELECT invoice_id, sum(gross) AS total FROM lines GROUP BY invoice_id),

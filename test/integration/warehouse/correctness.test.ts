@@ -122,13 +122,139 @@ describe('warehouse marts on the hand-computed fixture', () => {
       '2024-03|P2|mid_market': [10500, 10500, 0, 10500],
       '2024-04|P1|unknown': [3333, 3333, 0, 3333],
       '2024-04|P2|unknown': [6667, 6667, 0, 6667],
-      // PAY2 refunded in May: allocated back to the same lines
+      // R1 refunds PAY2 in May: allocated back to the same lines
       '2024-05|P1|unknown': [0, 0, 3333, -3333],
       '2024-05|P2|unknown': [0, 0, 6667, -6667],
       // INV3: three lines of 1.00, 1.00 paid → 0.34 (first line by largest remainder, tie → lowest id) + 0.33 + 0.33
+      // (R3, pending, returns nothing yet)
       '2024-06|P1|unknown': [200, 67, 0, 67],
       '2024-06|P2|unknown': [100, 33, 0, 33],
+      // R2: 33.00 of PAY1, pro rata to INV1's gross 110.00 / 55.00
+      '2024-07|P1|unknown': [0, 0, 2200, -2200],
+      '2024-07|P2|unknown': [0, 0, 1100, -1100],
+      // R4: ¥5000 of PAY4 at 0.007
+      '2024-08|P2|mid_market': [0, 0, 3500, -3500],
     });
+  });
+
+  it('refunds, disputes and payouts from their own tables', async () => {
+    const refunds = await query(
+      path,
+      `SELECT strftime(refund_date, '%Y-%m-%d') AS d, status, currency, amount_minor, amount_report_minor
+       FROM fct_refund ORDER BY refund_date`,
+    );
+    expect(refunds).toEqual([
+      {
+        d: '2024-05-02',
+        status: 'succeeded',
+        currency: 'USD',
+        amount_minor: 10000,
+        amount_report_minor: 10000,
+      },
+      { d: '2024-06-20', status: 'pending', currency: 'USD', amount_minor: 100, amount_report_minor: 100 },
+      {
+        d: '2024-07-15',
+        status: 'succeeded',
+        currency: 'USD',
+        amount_minor: 3300,
+        amount_report_minor: 3300,
+      },
+      {
+        d: '2024-08-10',
+        status: 'succeeded',
+        currency: 'JPY',
+        amount_minor: 5000,
+        amount_report_minor: 3500,
+      },
+    ]);
+    const disputes = await query(
+      path,
+      `SELECT strftime(month, '%Y-%m') AS m, status, amount_minor, fee_minor, amount_report_minor, fee_report_minor
+       FROM fct_dispute ORDER BY opened_date`,
+    );
+    expect(disputes).toEqual([
+      {
+        m: '2024-03',
+        status: 'won',
+        amount_minor: 15000,
+        fee_minor: 2000,
+        amount_report_minor: 10500,
+        fee_report_minor: 1400,
+      },
+      {
+        m: '2024-04',
+        status: 'lost',
+        amount_minor: 16500,
+        fee_minor: 1500,
+        amount_report_minor: 16500,
+        fee_report_minor: 1500,
+      },
+    ]);
+    const [bt] = await query(
+      path,
+      `SELECT count(*) AS n, sum(net_report_minor) AS net FROM fct_balance_transaction WHERE category <> 'payout'`,
+    );
+    // 159.92 + 96.80 − 100.00 − 180.00 + 200.00 + ¥14540 → 101.78
+    expect(bt).toEqual({ n: 6, net: 15992 + 9680 - 10000 - 18000 + 20000 + 10178 });
+
+    const comp = await query(
+      path,
+      `SELECT strftime(payout_date, '%Y-%m-%d') AS d, strftime(month, '%Y-%m') AS m, payout_currency, status,
+              amount_minor, gross_minor, fees_minor, refunds_minor, chargebacks_minor, other_minor, net_minor,
+              transactions, amount_report_minor, gross_report_minor, fees_report_minor, refunds_report_minor,
+              chargebacks_report_minor, net_report_minor
+       FROM mart_payout_composition ORDER BY payout_date`,
+    );
+    const row = (
+      d: string,
+      cur: string,
+      status: string,
+      [amount, gross, fees, refunds, chargebacks, other, net, tx]: number[],
+      report: number[],
+    ) => ({
+      d,
+      m: d.slice(0, 7),
+      payout_currency: cur,
+      status,
+      amount_minor: amount,
+      gross_minor: gross,
+      fees_minor: fees,
+      refunds_minor: refunds,
+      chargebacks_minor: chargebacks,
+      other_minor: other,
+      net_minor: net,
+      transactions: tx,
+      amount_report_minor: report[0],
+      gross_report_minor: report[1],
+      fees_report_minor: report[2],
+      refunds_report_minor: report[3],
+      chargebacks_report_minor: report[4],
+      net_report_minor: report[5],
+    });
+    expect(comp).toEqual([
+      row(
+        '2024-03-10',
+        'JPY',
+        'paid',
+        [14540, 15000, 460, 0, 0, 0, 14540, 1],
+        [10178, 10500, 322, 0, 0, 10178],
+      ),
+      row(
+        '2024-03-15',
+        'USD',
+        'paid',
+        [15992, 16500, 508, 0, 0, 0, 15992, 1],
+        [15992, 16500, 508, 0, 0, 15992],
+      ),
+      row(
+        '2024-05-06',
+        'USD',
+        'paid',
+        [1680, 10000, 1820, -10000, -16500, 20000, 1680, 4],
+        [1680, 10000, 1820, -10000, -16500, 1680],
+      ),
+      row('2024-06-05', 'USD', 'in_transit', [67, 0, 0, 0, 0, 0, 0, 0], [67, 0, 0, 0, 0, 0]),
+    ]);
   });
 
   it('payment segmentation, AR aging and DSO', async () => {

@@ -200,7 +200,7 @@ export async function loadFixture(db: Knex): Promise<Record<string, number>> {
     invoice_id: ids.INV1,
     amount_minor: 16500,
     fee_minor: 508,
-    status: 'succeeded',
+    status: 'partially_refunded',
     paid_at: '2024-03-12T10:00:00Z',
     created_at: '2024-03-12T10:00:00Z',
   });
@@ -233,5 +233,134 @@ export async function loadFixture(db: Knex): Promise<Record<string, number>> {
     paid_at: '2024-03-03T10:00:00Z',
     created_at: '2024-03-03T10:00:00Z',
   });
+  if (await db.schema.hasTable('refunds')) await loadPaymentRecords(db, ids, ins);
   return ids;
+}
+
+/**
+ * Refunds, disputes, payouts and balance transactions (migration 0007; skipped on a schema
+ * without it). Hand-worked figures:
+ * - R1 refunds PAY2 in full (100.00, 2024-05-02); R2 refunds 33.00 of PAY1 on 2024-07-15 →
+ *   INV1's lines 110.00 and 55.00 gross get 22.00 and 11.00; R3 (PAY3, pending) never counts;
+ *   R4 refunds ¥5000 of PAY4 on 2024-08-10 → 35.00 at 0.007.
+ * - D1 (PAY1, lost) 165.00 + 15.00 fee opened 2024-04-01; D2 (PAY4, won) ¥15000 + ¥2000 fee
+ *   opened 2024-03-20 → 105.00 and 14.00.
+ * - PO1 (USD, arrives 2024-03-15): PAY1's charge 165.00 − 5.08 fee = 159.92.
+ *   PO2 (USD, 2024-05-06): PAY2's charge +100.00 (fee 3.20), R1 −100.00, D1 −165.00 (fee 15.00),
+ *   an adjustment +200.00 → gross 100.00, fees 18.20, refunds −100.00, chargebacks −165.00,
+ *   other 200.00, net 96.80 − 100.00 − 180.00 + 200.00 = 16.80.
+ *   PO3 (JPY, 2024-03-10): PAY4's charge ¥15000 − ¥460 = ¥14540 → 105.00, 3.22, 101.78.
+ *   PO4 (USD, in transit since 2024-06-05, no arrival date, transactions not read yet): 0.67.
+ */
+async function loadPaymentRecords(
+  db: Knex,
+  ids: Record<string, number>,
+  ins: (table: string, key: string, row: Record<string, unknown>) => Promise<number>,
+) {
+  const refund = (
+    key: string,
+    payment: string,
+    amount: number,
+    status: string,
+    at: string,
+    currency = 'USD',
+  ) =>
+    ins('refunds', key, {
+      payment_id: ids[payment],
+      amount_minor: amount,
+      currency,
+      status,
+      refunded_at: at,
+    });
+  await refund('R1', 'PAY2', 10000, 'succeeded', '2024-05-02T10:00:00Z');
+  await refund('R2', 'PAY1', 3300, 'succeeded', '2024-07-15T10:00:00Z');
+  await refund('R3', 'PAY3', 100, 'pending', '2024-06-20T10:00:00Z');
+  await refund('R4', 'PAY4', 5000, 'succeeded', '2024-08-10T10:00:00Z', 'JPY');
+  const dispute = (
+    key: string,
+    payment: string,
+    amount: number,
+    fee: number,
+    status: string,
+    at: string,
+    currency: string,
+  ) =>
+    ins('disputes', key, {
+      payment_id: ids[payment],
+      amount_minor: amount,
+      fee_minor: fee,
+      currency,
+      status,
+      reason: 'fraudulent',
+      processor: 'stripe',
+      processor_id: `dp_${key}`,
+      opened_at: at,
+    });
+  await dispute('D1', 'PAY1', 16500, 1500, 'lost', '2024-04-01T10:00:00Z', 'USD');
+  await dispute('D2', 'PAY4', 15000, 2000, 'won', '2024-03-20T10:00:00Z', 'JPY');
+  const payout = (
+    key: string,
+    amount: number,
+    currency: string,
+    status: string,
+    arrival: string | null,
+    initiated: string,
+  ) =>
+    ins('payouts', key, {
+      processor: 'stripe',
+      processor_id: `po_${key}`,
+      amount_minor: amount,
+      currency,
+      status,
+      arrival_date: arrival,
+      initiated_at: initiated,
+    });
+  await payout('PO1', 15992, 'USD', 'paid', '2024-03-15', '2024-03-13T00:00:00Z');
+  await payout('PO2', 1680, 'USD', 'paid', '2024-05-06', '2024-05-04T00:00:00Z');
+  await payout('PO3', 14540, 'JPY', 'paid', '2024-03-10', '2024-03-08T00:00:00Z');
+  await payout('PO4', 67, 'USD', 'in_transit', null, '2024-06-05T00:00:00Z');
+  let n = 0;
+  const txn = async (
+    key: string,
+    payout: string,
+    category: string,
+    amount: number,
+    fee: number,
+    at: string,
+    links: Record<string, number | undefined> = {},
+    currency = 'USD',
+  ) => {
+    const [r] = await db('balance_transactions')
+      .insert({
+        processor: 'stripe',
+        processor_id: `txn_${++n}`,
+        type: category === 'dispute' ? 'adjustment' : category,
+        category,
+        payout_id: ids[payout],
+        amount_minor: amount,
+        fee_minor: fee,
+        net_minor: amount - fee,
+        currency,
+        occurred_at: at,
+        updated_at: T,
+        ...links,
+      })
+      .returning('id');
+    ids[key] = Number(r.id);
+  };
+  await txn('BT1', 'PO1', 'charge', 16500, 508, '2024-03-12T10:00:00Z', { payment_id: ids.PAY1 });
+  await txn('BT1P', 'PO1', 'payout', -15992, 0, '2024-03-13T00:00:00Z');
+  await txn('BT2', 'PO2', 'charge', 10000, 320, '2024-04-06T10:00:00Z', { payment_id: ids.PAY2 });
+  await txn('BT3', 'PO2', 'refund', -10000, 0, '2024-05-02T10:00:00Z', {
+    payment_id: ids.PAY2,
+    refund_id: ids.R1,
+  });
+  await txn('BT4', 'PO2', 'dispute', -16500, 1500, '2024-04-01T10:00:00Z', {
+    payment_id: ids.PAY1,
+    dispute_id: ids.D1,
+  });
+  await txn('BT5', 'PO2', 'other', 20000, 0, '2024-05-03T10:00:00Z');
+  await txn('BT2P', 'PO2', 'payout', -1680, 0, '2024-05-04T00:00:00Z');
+  await txn('BT6', 'PO3', 'charge', 15000, 460, '2024-03-03T10:00:00Z', { payment_id: ids.PAY4 }, 'JPY');
+  await txn('BT6P', 'PO3', 'payout', -14540, 0, '2024-03-08T00:00:00Z', {}, 'JPY');
 }

@@ -110,6 +110,7 @@ async function randomChanges(db: Knex, ids: Record<string, number>, seed: number
     amount_minor: 4242,
     currency: 'USD',
   });
+  if (ids.R1) await paymentRecordChanges(db, ids, inv.id);
   // Hard deletes (trigger-logged) and an archive.
   await db('line_items').where({ id: ids.INV2L2 }).delete();
   await db('payments').where({ id: ids.PAY5 }).delete();
@@ -117,6 +118,46 @@ async function randomChanges(db: Knex, ids: Record<string, number>, seed: number
     .where({ owner_type: 'subscription', owner_id: ids.S10 })
     .andWhere('service_start', '2024-09-01')
     .update({ archived_at: now, updated_at: now });
+}
+
+/** Refunds, disputes, payouts and balance transactions change, appear and disappear (migration 0007). */
+async function paymentRecordChanges(db: Knex, ids: Record<string, number>, newInvoice: number) {
+  const now = db.fn.now();
+  await db('refunds').where({ id: ids.R2 }).update({ amount_minor: 4100, updated_at: now });
+  await db('refunds').where({ id: ids.R3 }).update({ status: 'succeeded', updated_at: now });
+  const [pay] = await db('payments').where({ invoice_id: newInvoice }).select('id');
+  const [r] = await db('refunds')
+    .insert({
+      payment_id: pay.id,
+      amount_minor: 777,
+      currency: 'USD',
+      status: 'succeeded',
+      refunded_at: '2025-02-03T00:00:00Z',
+    })
+    .returning('id');
+  await db('balance_transactions').where({ id: ids.BT3 }).delete();
+  await db('refunds').where({ id: ids.R1 }).delete();
+  await db('disputes').where({ id: ids.D1 }).update({ status: 'won', updated_at: now });
+  await db('payouts')
+    .where({ id: ids.PO4 })
+    .update({ arrival_date: '2024-06-07', status: 'paid', updated_at: now });
+  await db('balance_transactions').insert({
+    processor: 'stripe',
+    processor_id: 'txn_inc_1',
+    type: 'refund',
+    category: 'refund',
+    refund_id: r.id,
+    payout_id: ids.PO4,
+    amount_minor: -777,
+    fee_minor: 0,
+    net_minor: -777,
+    currency: 'USD',
+    occurred_at: '2025-02-03T00:00:00Z',
+  });
+  await db('balance_transactions').where({ id: ids.BT5 }).delete();
+  await db('balance_transactions')
+    .where({ id: ids.BT1 })
+    .update({ fee_minor: 600, net_minor: 15900, updated_at: now });
 }
 
 /** Changes that move rows between customers, segments and contacts, plus a hard-deleted subscription. */
@@ -142,6 +183,11 @@ async function crossCustomerChanges(db: Knex, ids: Record<string, number>) {
   await db('invoices').where({ id: ids.INV3 }).update({ contact_id: x.id, updated_at: now });
   // The contact moves to another company: everything reached through it changes customer.
   await db('contacts').where({ id: x.id }).update({ company_id: ids.C3, updated_at: now });
+  // A refund moves to another payment (another invoice and customer).
+  if (ids.R4)
+    await db('refunds')
+      .where({ id: ids.R4 })
+      .update({ payment_id: ids.PAY1, currency: 'USD', updated_at: now });
 }
 
 async function expectSame(db: Knex, inc: string, full: string) {
@@ -170,6 +216,7 @@ async function scenario(db: Knex, dir: string) {
     published: true,
     deleted: { line_items: 1, payments: 1 },
   });
+  if (ids.R1) expect(res.deleted).toMatchObject({ refunds: 1, balance_transactions: 2 });
   expect(res.affected).toBeDefined();
   expect(res.affected!._aff_invoice).toBeGreaterThan(0);
   expect(await mrr()).not.toBe(before); // the changes reached the marts
