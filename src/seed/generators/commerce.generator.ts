@@ -3,6 +3,7 @@ import { rowsOf } from '../../app/database';
 import type { SeedContext, SeedGenerator } from '../generator';
 import { BulkWriter, day, iso, rng } from './bulk.writer';
 import { writeInvoices } from './commerce.invoices';
+import { ProcessorRecords } from './commerce.processor';
 
 /** Base sizes per profile at scale 1 (the bench profile is the warehouse benchmark's size). */
 export const COMMERCE_SIZES = {
@@ -246,6 +247,7 @@ export async function seedCommerce(
   await w.syncSequence('subscriptions');
 
   let lineSeq = nextLine;
+  const processor = await ProcessorRecords.create(db, w, opts.seed, ANCHOR, DAY);
   await writeInvoices({
     w,
     r,
@@ -259,8 +261,10 @@ export async function seedCommerce(
     counts,
     anchor: ANCHOR,
     dayMs: DAY,
+    processor,
   });
-  return counts;
+  await processor.finish(db);
+  return { ...counts, ...processor.counts };
 }
 
 export const commerceGenerator: SeedGenerator = {

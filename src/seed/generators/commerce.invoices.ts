@@ -1,4 +1,5 @@
 import { BulkWriter, day, iso, rng } from './bulk.writer';
+import type { ProcessorRecords } from './commerce.processor';
 
 export interface InvoiceGen {
   w: BulkWriter;
@@ -13,11 +14,13 @@ export interface InvoiceGen {
   counts: Record<string, number>;
   anchor: number;
   dayMs: number;
+  /** Refunds, disputes, balance transactions and payouts of the successful payments. */
+  processor: ProcessorRecords;
 }
 
 /** Invoices with 1–5 lines and their payments, written in chunks of 25,000 invoices. */
 export async function writeInvoices(g: InvoiceGen): Promise<void> {
-  // Invoices (1–5 lines), payments (succeeded, failed attempts, partial), refunds as status.
+  // Invoices (1–5 lines), payments (succeeded, failed attempts, partial), refunds and disputes.
   let nextInvoice = await g.w.nextId('invoices');
   let nextPayment = await g.w.nextId('payments');
   const invCols = [
@@ -130,20 +133,29 @@ export async function writeInvoices(g: InvoiceGen): Promise<void> {
         }
         const amount = status === 'paid' ? total : Math.floor(total / 2);
         paid = amount;
-        const refunded = g.r.next() < 0.03;
+        const payId = nextPayment++;
+        const out = g.processor.payment(g.r, {
+          id: payId,
+          amount,
+          fee: fee(amount),
+          currency: c.currency,
+          card: method === 'card',
+          at,
+          factor: g.factor(c.currency),
+        });
         pays.push([
-          nextPayment++,
+          payId,
           c.id,
           id,
           amount,
           c.currency,
           method,
-          refunded ? 'refunded' : 'succeeded',
+          out.status,
           fee(amount),
           amount - fee(amount),
           iso(at),
           iso(at),
-          iso(refunded ? at + 10 * g.dayMs : at),
+          iso(out.updatedAt),
         ]);
       }
       invs.push([
@@ -166,6 +178,7 @@ export async function writeInvoices(g: InvoiceGen): Promise<void> {
     await g.w.write('invoices', invCols, invs);
     await g.w.write('line_items', g.lineCols, lines);
     await g.w.write('payments', payCols, pays);
+    await g.processor.flush();
     g.counts.invoices += invs.length;
     g.counts.line_items += lines.length;
     g.counts.payments += pays.length;
