@@ -36,12 +36,13 @@ WITH p AS (
          status IN ('failed', 'canceled') AS is_failure
   FROM stg_payments
 ),
+-- Each customer's first successful payment: earliest date, then lowest id (two aggregates, no sort).
+first_day AS (SELECT customer_id, min(event_date) AS d FROM p WHERE is_success GROUP BY customer_id),
 firsts AS (
-  SELECT customer_id, event_date AS d, payment_id AS first_id
-  FROM (SELECT customer_id, event_date, payment_id,
-               row_number() OVER (PARTITION BY customer_id ORDER BY event_date, payment_id) AS rn
-        FROM p WHERE is_success) AS x
-  WHERE rn = 1
+  SELECT p.customer_id, f.d, min(p.payment_id) AS first_id
+  FROM p JOIN first_day f ON f.customer_id = p.customer_id AND f.d = p.event_date
+  WHERE p.is_success
+  GROUP BY p.customer_id, f.d
 )
 SELECT p.payment_id, p.invoice_id, p.subscription_id, p.customer_id, p.created_date, p.paid_date,
        p.event_date, CAST(date_trunc('month', p.event_date) AS DATE) AS month, p.method, p.status,
@@ -116,10 +117,13 @@ WITH money AS (
 ),
 lines AS (SELECT invoice_id, line_id, product_id, amount_minor + tax_minor AS gross FROM fct_invoice_line),
 tot AS (SELECT invoice_id, sum(gross) AS total FROM lines GROUP BY invoice_id),
+mt AS (SELECT m.*, t.total FROM money m LEFT JOIN tot t ON t.invoice_id = m.invoice_id AND t.total > 0),
+-- Partial amounts: floor shares, then the leftover cents go to the largest remainders. Money equal
+-- to its invoice's total (the common case) is each line's gross exactly, so it skips the ranking.
 shares AS (
-  SELECT m.*, l.line_id, l.product_id, CAST(m.amount_minor AS HUGEINT) * l.gross AS num, t.total
-  FROM money m JOIN tot t ON t.invoice_id = m.invoice_id AND t.total > 0
-  JOIN lines l ON l.invoice_id = m.invoice_id
+  SELECT m.*, l.line_id, l.product_id, CAST(m.amount_minor AS HUGEINT) * l.gross AS num
+  FROM mt m JOIN lines l ON l.invoice_id = m.invoice_id
+  WHERE m.amount_minor <> m.total
 ),
 floored AS (SELECT *, num // total AS base, num % total AS rem FROM shares),
 ranked AS (
@@ -132,9 +136,13 @@ allocated AS (
          CAST(base + CASE WHEN rn <= leftover THEN 1 ELSE 0 END AS BIGINT) AS amount_minor
   FROM ranked
   UNION ALL
-  SELECT m.kind, m.source_id, m.invoice_id, m.customer_id, NULL, NULL, m.currency, m.event_date, m.amount_minor
-  FROM money m LEFT JOIN tot t ON t.invoice_id = m.invoice_id AND t.total > 0
-  WHERE t.invoice_id IS NULL
+  SELECT m.kind, m.source_id, m.invoice_id, m.customer_id, l.line_id, l.product_id, m.currency, m.event_date,
+         l.gross
+  FROM mt m JOIN lines l ON l.invoice_id = m.invoice_id
+  WHERE m.amount_minor = m.total
+  UNION ALL
+  SELECT kind, source_id, invoice_id, customer_id, NULL, NULL, currency, event_date, amount_minor
+  FROM mt WHERE total IS NULL
 )
 SELECT a.*, CAST(date_trunc('month', a.event_date) AS DATE) AS month,
        CAST(round(a.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor
