@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { isPglite, rowsOf } from '../src/app/database';
 import { currencyExponent, isCurrency } from '../src/billing/currency';
 import { appendTextRows, copyPages, deletedIds, readCsvSql, rowPages } from './extract';
+import { withInPlaceWriter } from './access';
 import { withLoaderLock } from './lock';
 import { prepareAffected, scopedRunner } from './incremental';
 import { runModels, type StatementRunner } from './models';
@@ -76,12 +77,14 @@ export async function openWriter(
 }
 
 /**
- * The loader: PostgreSQL → DuckDB raw_* tables → SQL models. Both kinds write a new file and
- * publish it by rename, so readers (which open the published file read-only) never see a
- * half-built warehouse and never hold a lock the writer needs:
- * - full: fresh file, every source copied (COPY csv on PostgreSQL, keyset pages on PGlite);
- * - incremental: a copy of the published file, changed rows (updated_at ≥ watermark − overlap)
- *   and logged deletions applied and all models rebuilt in ONE DuckDB transaction.
+ * The loader: PostgreSQL → DuckDB raw_* tables → SQL models. Readers never see a half-built
+ * warehouse:
+ * - full: a fresh file, every source copied (COPY csv on PostgreSQL, keyset pages on PGlite),
+ *   published by rename (readers holding the old file keep reading it until they reopen);
+ * - incremental: changed rows (updated_at ≥ watermark − overlap) and logged deletions applied
+ *   and the affected model slices rebuilt in ONE DuckDB transaction on the published file
+ *   itself (see incremental() and warehouse/access.ts), or on a copy that is swapped in when
+ *   another process has the file open.
  */
 export class WarehouseLoader {
   private readonly settings: WarehouseSettings;
@@ -241,6 +244,14 @@ export class WarehouseLoader {
     return this.result(watermark, t0, modelMs, true);
   }
 
+  /**
+   * Incremental refresh. Normally in place: the published file is opened read-write under the
+   * loader lock and every change (raw rows, deletions, model slices, metadata) is applied in ONE
+   * DuckDB transaction, so the file is never copied; readers in this process borrow the
+   * instance and keep reading the previous state until COMMIT (warehouse/access.ts). When
+   * another process has the file open (DuckDB's lock refuses the read-write open), the same
+   * transaction runs on a copy that is then swapped in, as a full load would publish.
+   */
   private async incremental(): Promise<LoadResult> {
     const t0 = performance.now();
     this.progress = {
@@ -250,76 +261,63 @@ export class WarehouseLoader {
       deleted: {},
       startedAt: new Date().toISOString(),
     };
+    const path = this.opts.path;
+    // Set by the write step, read by the finish step (which runs before withInPlaceWriter returns).
+    let outcome: Applied | undefined;
+    try {
+      await withInPlaceWriter(
+        path,
+        async () => {
+          try {
+            return await DuckDBInstance.create(
+              path,
+              this.opts.threads ? { threads: String(this.opts.threads) } : {},
+            );
+          } catch (err) {
+            throw new FileBusyError(err as Error);
+          }
+        },
+        async (instance) => {
+          const conn = await instance.connect();
+          try {
+            await conn.run(`SET TimeZone = '${this.tz.replace(/'/g, "''")}'`);
+            outcome = await this.applyChanges(conn);
+            return outcome;
+          } finally {
+            conn.closeSync(); // an open transaction (error) is rolled back: the file stays as it was
+          }
+        },
+        async (instance) => {
+          if (outcome?.changed) {
+            this.phase('checkpoint');
+            const conn = await instance.connect();
+            try {
+              await conn.run('CHECKPOINT');
+            } finally {
+              conn.closeSync();
+            }
+          }
+          instance.closeSync();
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof FileBusyError)) throw err;
+      return this.incrementalOnCopy(t0);
+    }
+    this.phase('done');
+    return this.result(outcome!.watermark, t0, outcome!.modelMs, outcome!.changed);
+  }
+
+  /** Fallback when another process has the published file open: apply to a copy, then swap. */
+  private async incrementalOnCopy(t0: number): Promise<LoadResult> {
     const tmp = this.tempPath();
     this.phase('copy published file');
     copyFileSync(this.opts.path, tmp, constants.COPYFILE_FICLONE);
     const { instance, conn } = await openWriter(tmp, this.tz, this.opts.threads);
-    let modelMs: Record<string, number> = {};
-    let watermark = '';
-    let changed = false;
+    let outcome: Applied;
     try {
-      const meta = (
-        await conn.runAndReadAll(`SELECT CAST(epoch_ms(watermark) AS BIGINT) AS w FROM wh_meta`)
-      ).getRowObjectsJS()[0];
-      const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
-      watermark = await pgNow(this.opts.db);
-      const deletions = await deletedIds(this.opts.db, since);
-      await conn.run('BEGIN TRANSACTION');
-      const settingsBefore = await this.settingsRow(conn);
-      await this.prepareMeta(conn);
-      const present = await this.presentTables();
-      for (const src of SOURCES) {
-        const target = rawName(src.table);
-        await conn.run(createRawSql(src));
-        if (!present.has(src.table)) {
-          await conn.run(`CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`);
-          continue;
-        }
-        const chg = `_chg_${src.table}`;
-        const ids = `_ids_${src.table}`;
-        await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
-        this.progress.rows[src.table] = 0;
-        this.phase(`extract ${src.table}`);
-        for await (const rows of rowPages(this.opts.db, src, { since })) {
-          await appendTextRows(conn, src, rows, chg);
-          this.count(src.table, rows.length);
-        }
-        // The overlap window re-reads rows already loaded: only real differences count as changes.
-        await conn.run(
-          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
-        );
-        if (await this.countOf(conn, ids)) {
-          changed = true;
-          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
-          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
-        }
-        await conn.run(`DROP TABLE ${chg}`);
-        const gone = deletions.get(src.table) ?? [];
-        for (let i = 0; i < gone.length; i += 1000) {
-          const list = gone.slice(i, i + 1000).join(',');
-          await conn.run(`INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
-          const res = await conn.run(`DELETE FROM ${target} WHERE id IN (${list})`);
-          const n = Number(res.rowsChanged);
-          this.count(src.table, n, 'deleted');
-          if (n) changed = true;
-        }
-      }
-      const settingsChanged = settingsBefore !== (await this.settingsRow(conn));
-      if (!changed && !settingsChanged) {
-        await conn.run('ROLLBACK');
-      } else {
-        changed = true;
-        // Rates or settings (as-of date included) move every converted figure: rebuild all.
-        const everything = settingsChanged || (await this.countOf(conn, '_ids_fx_rates')) > 0;
-        let runner: StatementRunner | undefined;
-        if (!everything) {
-          this.phase('affected keys');
-          this.affected = await prepareAffected(conn);
-          runner = await scopedRunner(conn);
-        }
-        modelMs = await runModels(conn, (name) => this.phase(`model ${name}`), runner);
-        await this.writeMeta(conn, 'incremental', watermark);
-        await conn.run('COMMIT');
+      outcome = await this.applyChanges(conn);
+      if (outcome.changed) {
         this.phase('checkpoint');
         await conn.run('CHECKPOINT');
       }
@@ -329,14 +327,87 @@ export class WarehouseLoader {
     }
     conn.closeSync();
     instance.closeSync();
-    if (changed) {
+    if (outcome.changed) {
       this.phase('publish');
       this.publish(tmp);
     } else {
       rmSync(tmp, { force: true });
     }
     this.phase('done');
-    return this.result(watermark, t0, modelMs, changed);
+    return this.result(outcome.watermark, t0, outcome.modelMs, outcome.changed);
+  }
+
+  /**
+   * Changed rows (updated_at ≥ watermark − overlap) and logged deletions applied and the
+   * affected model slices rebuilt in ONE transaction; rolled back when nothing changed.
+   */
+  private async applyChanges(conn: DuckDBConnection): Promise<Applied> {
+    let modelMs: Record<string, number> = {};
+    let changed = false;
+    const meta = (
+      await conn.runAndReadAll(`SELECT CAST(epoch_ms(watermark) AS BIGINT) AS w FROM wh_meta`)
+    ).getRowObjectsJS()[0];
+    const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
+    const watermark = await pgNow(this.opts.db);
+    const deletions = await deletedIds(this.opts.db, since);
+    await conn.run('BEGIN TRANSACTION');
+    const settingsBefore = await this.settingsRow(conn);
+    await this.prepareMeta(conn);
+    const present = await this.presentTables();
+    for (const src of SOURCES) {
+      const target = rawName(src.table);
+      await conn.run(createRawSql(src));
+      if (!present.has(src.table)) {
+        await conn.run(`CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`);
+        continue;
+      }
+      const chg = `_chg_${src.table}`;
+      const ids = `_ids_${src.table}`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
+      this.progress.rows[src.table] = 0;
+      this.phase(`extract ${src.table}`);
+      for await (const rows of rowPages(this.opts.db, src, { since })) {
+        await appendTextRows(conn, src, rows, chg);
+        this.count(src.table, rows.length);
+      }
+      // The overlap window re-reads rows already loaded: only real differences count as changes.
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
+      );
+      if (await this.countOf(conn, ids)) {
+        changed = true;
+        await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
+        await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+      }
+      await conn.run(`DROP TABLE ${chg}`);
+      const gone = deletions.get(src.table) ?? [];
+      for (let i = 0; i < gone.length; i += 1000) {
+        const list = gone.slice(i, i + 1000).join(',');
+        await conn.run(`INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
+        const res = await conn.run(`DELETE FROM ${target} WHERE id IN (${list})`);
+        const n = Number(res.rowsChanged);
+        this.count(src.table, n, 'deleted');
+        if (n) changed = true;
+      }
+    }
+    const settingsChanged = settingsBefore !== (await this.settingsRow(conn));
+    if (!changed && !settingsChanged) {
+      await conn.run('ROLLBACK');
+      return { changed: false, watermark, modelMs };
+    }
+    // Rates or settings (as-of date included) move every converted figure: rebuild all.
+    const everything = settingsChanged || (await this.countOf(conn, '_ids_fx_rates')) > 0;
+    let runner: StatementRunner | undefined;
+    if (!everything) {
+      this.phase('affected keys');
+      this.affected = await prepareAffected(conn);
+      runner = await scopedRunner(conn);
+    }
+    modelMs = await runModels(conn, (name) => this.phase(`model ${name}`), runner);
+    await this.writeMeta(conn, 'incremental', watermark);
+    this.phase('commit');
+    await conn.run('COMMIT');
+    return { changed: true, watermark, modelMs };
   }
 
   private result(
@@ -354,6 +425,19 @@ export class WarehouseLoader {
       published,
       ...(this.affected ? { affected: this.affected } : {}),
     };
+  }
+}
+
+interface Applied {
+  changed: boolean;
+  watermark: string;
+  modelMs: Record<string, number>;
+}
+
+/** The published file could not be opened read-write (another process has it open). */
+class FileBusyError extends Error {
+  constructor(cause: Error) {
+    super(`warehouse file busy: ${cause.message}`);
   }
 }
 
