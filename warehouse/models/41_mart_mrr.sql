@@ -7,32 +7,47 @@ WITH months AS (
   FROM dim_date d CROSS JOIN wh_settings s
   WHERE d.month <= s.as_of
 ),
-expanded AS (
+-- The month grid per customer: every month from its first item's month to the as-of month, so
+-- months without MRR (after a churn) get a row; summed together with the items, no join needed.
+grid AS (
+  SELECT c.customer_id, mo.month, CAST(0 AS DOUBLE PRECISION) AS v
+  FROM (SELECT customer_id, min(first_month) AS first_month FROM fct_subscription_period GROUP BY customer_id) AS c
+  JOIN months mo ON mo.month >= c.first_month
+),
+-- Each item in each month it may apply (no range join); it counts when it applies on the snapshot.
+items AS (
   SELECT p.customer_id, CAST(g.m AS DATE) AS month, p.currency, p.mrr_minor_exact, p.period_start, p.period_end
   FROM fct_subscription_period p
   CROSS JOIN LATERAL generate_series(p.first_month, p.last_month, INTERVAL '1 month') AS g(m)
 ),
-active AS (
-  SELECT e.customer_id, e.month, sum(e.mrr_minor_exact * fx.to_report) AS mrr
-  FROM expanded e
+valued AS (
+  SELECT e.customer_id, e.month, e.mrr_minor_exact * fx.to_report AS v
+  FROM items e
   JOIN months mo ON mo.month = e.month
   JOIN dim_fx_day fx ON fx.currency = e.currency AND fx.date = mo.snap
   WHERE e.period_start <= mo.snap AND (e.period_end IS NULL OR mo.snap < e.period_end)
-  GROUP BY e.customer_id, e.month
 ),
-cohort AS (SELECT customer_id, min(month) AS cohort_month FROM active WHERE mrr > 0 GROUP BY customer_id),
-series AS (
-  SELECT c.customer_id, c.cohort_month, mo.month, CAST(coalesce(round(a.mrr), 0) AS BIGINT) AS mrr_minor
-  FROM cohort c
-  JOIN months mo ON mo.month >= c.cohort_month
-  LEFT JOIN active a ON a.customer_id = c.customer_id AND a.month = mo.month
+per_month AS (
+  SELECT customer_id, month, sum(v) AS mrr, CAST(coalesce(round(sum(v)), 0) AS BIGINT) AS mrr_minor
+  FROM (SELECT * FROM grid UNION ALL SELECT * FROM valued) AS u
+  GROUP BY customer_id, month
 ),
+-- One window pass (same partition and order): cohort = first month with MRR > 0, previous month's
+-- MRR (0 in the cohort month) and the last month with MRR before this one.
 with_prev AS (
-  SELECT s.*,
-         coalesce(lag(mrr_minor) OVER (PARTITION BY customer_id ORDER BY month), 0) AS prev_mrr_minor,
+  SELECT customer_id, month, mrr_minor,
+         min(CASE WHEN mrr > 0 THEN month END) OVER (
+           PARTITION BY customer_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cohort_month,
+         coalesce(lag(mrr_minor) OVER (PARTITION BY customer_id ORDER BY month), 0) AS lag_mrr_minor,
          max(CASE WHEN mrr_minor > 0 THEN month END) OVER (
            PARTITION BY customer_id ORDER BY month ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_active_month
-  FROM series s
+  FROM per_month
+),
+series AS (
+  SELECT customer_id, cohort_month, month, mrr_minor,
+         CASE WHEN month = cohort_month THEN 0 ELSE lag_mrr_minor END AS prev_mrr_minor, last_active_month
+  FROM with_prev
+  WHERE month >= cohort_month
 )
 SELECT w.customer_id, w.cohort_month, w.month, w.mrr_minor, w.prev_mrr_minor,
        w.mrr_minor - w.prev_mrr_minor AS delta_minor,
@@ -48,7 +63,7 @@ SELECT w.customer_id, w.cohort_month, w.month, w.mrr_minor, w.prev_mrr_minor,
          WHEN w.mrr_minor > 0 THEN 'retained'
          ELSE 'inactive'
        END AS movement
-FROM with_prev w CROSS JOIN wh_settings s;
+FROM series w CROSS JOIN wh_settings s;
 
 CREATE OR REPLACE TABLE mart_mrr_monthly AS
 SELECT month,

@@ -1,23 +1,36 @@
 -- AR aging at the as-of date (open invoices, converted at the as-of rate) and monthly DSO.
 CREATE OR REPLACE TABLE mart_ar_aging AS
-WITH open_inv AS (
-  SELECT i.invoice_id, i.customer_id, i.currency, i.amount_due_minor, s.as_of,
-         s.as_of - coalesce(i.due_date, i.issue_date) AS days_past_due
-  FROM fct_invoice i CROSS JOIN wh_settings s
+-- Set-based, aggregate first: each open invoice is bucketed (a small integer) and converted at the
+-- as-of rate (rounded once per invoice), summed per customer × bucket, and only the ~1 row per
+-- customer and bucket is then joined to the customer's segment and labelled.
+WITH s AS (SELECT as_of FROM wh_settings),
+fx AS (SELECT f.currency, f.to_report FROM dim_fx_day f JOIN s ON f.date = s.as_of),
+open_inv AS (
+  SELECT i.customer_id,
+         CASE WHEN s.as_of - coalesce(i.due_date, i.issue_date) <= 0 THEN 0
+              WHEN s.as_of - coalesce(i.due_date, i.issue_date) <= 30 THEN 1
+              WHEN s.as_of - coalesce(i.due_date, i.issue_date) <= 60 THEN 2
+              WHEN s.as_of - coalesce(i.due_date, i.issue_date) <= 90 THEN 3
+              ELSE 4 END AS bucket_no,
+         round(i.amount_due_minor * fx.to_report) AS open_report
+  FROM fct_invoice i
+  CROSS JOIN s
+  LEFT JOIN fx ON fx.currency = i.currency
   WHERE i.status = 'open' AND i.amount_due_minor > 0 AND i.issue_date <= s.as_of
+),
+agg AS (
+  SELECT customer_id, bucket_no, count(*) AS invoices, sum(open_report) AS open_minor
+  FROM open_inv
+  GROUP BY customer_id, bucket_no
 )
-SELECT o.as_of, o.customer_id, coalesce(c.segment, 'unknown') AS segment,
-       CASE WHEN o.days_past_due <= 0 THEN 'current'
-            WHEN o.days_past_due <= 30 THEN '1_30'
-            WHEN o.days_past_due <= 60 THEN '31_60'
-            WHEN o.days_past_due <= 90 THEN '61_90'
+SELECT s.as_of, a.customer_id, coalesce(c.segment, 'unknown') AS segment,
+       CASE a.bucket_no WHEN 0 THEN 'current' WHEN 1 THEN '1_30' WHEN 2 THEN '31_60' WHEN 3 THEN '61_90'
             ELSE '90_plus' END AS bucket,
-       CAST(count(*) AS BIGINT) AS invoices,
-       CAST(sum(round(o.amount_due_minor * fx.to_report)) AS BIGINT) AS open_minor
-FROM open_inv o
-LEFT JOIN dim_customer c ON c.customer_id = o.customer_id
-LEFT JOIN dim_fx_day fx ON fx.currency = o.currency AND fx.date = o.as_of
-GROUP BY 1, 2, 3, 4;
+       CAST(a.invoices AS BIGINT) AS invoices,
+       CAST(a.open_minor AS BIGINT) AS open_minor
+FROM agg a
+CROSS JOIN s
+LEFT JOIN dim_customer c ON c.customer_id = a.customer_id;
 
 -- DSO = receivables at month end / billed in the month × days in the month.
 CREATE OR REPLACE TABLE mart_dso_monthly AS
