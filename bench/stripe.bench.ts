@@ -53,6 +53,29 @@ async function main() {
     dbUrl = base.replace(/\/[^/]*$/, `/${dropName}`);
   }
   const db = await createDb({ databaseUrl: dbUrl });
+  // LL_QUERY_STATS=1: time per query shape, printed at the end (to see where a phase's time goes).
+  const qstats = new Map<string, { n: number; ms: number }>();
+  if (process.env.LL_QUERY_STATS) {
+    const started = new Map<string, { t: number; key: string }>();
+    db.on('query', (q: { __knexQueryUid: string; sql: string }) =>
+      started.set(q.__knexQueryUid, { t: performance.now(), key: q.sql.replace(/\s+/g, ' ').slice(0, 90) }),
+    );
+    db.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
+      const s = started.get(q.__knexQueryUid);
+      if (!s) return;
+      started.delete(q.__knexQueryUid);
+      const e = qstats.get(s.key) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += performance.now() - s.t;
+      qstats.set(s.key, e);
+    });
+    process.on('exit', () => {
+      for (const [k, v] of [...qstats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+        process.stderr.write(
+          `${Math.round(v.ms).toString().padStart(7)} ms ${String(v.n).padStart(6)}× ${k}\n`,
+        );
+    });
+  }
   const emulators: StripeEmulator[] = [];
   try {
     await migrateLatest(db);
@@ -102,10 +125,19 @@ async function main() {
         return { summary, s, counters: emu.control.counters() };
       };
 
-      const limited = await backfill('Stripe limited', 1);
+      // `--only unlimited` (etc.) while iterating: the skipped phases' figures print as 0.
+      const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+      const skipped = { summary: { records: 0, calls: 0 }, s: 1 };
+      const limited = !only || only === 'limited' ? await backfill('Stripe limited', 1) : skipped;
       const limitedPerS = limited.summary.records / limited.s;
-      const unlimited = await backfill('Stripe unlimited', 0);
+      const unlimited = !only || only === 'unlimited' ? await backfill('Stripe unlimited', 0) : skipped;
       const unlimitedPerS = unlimited.summary.records / unlimited.s;
+      if (only && only !== 'push') {
+        process.stdout.write(
+          `${JSON.stringify({ bench: 'stripe', n: charges, scale, partial: only, figures: { backfill_records_per_s: Math.round(limitedPerS), backfill_ceiling_share: round(limitedPerS / CEILING, 3), backfill_unlimited_records_per_s: Math.round(unlimitedPerS), backfill_calls_per_record: round(limited.summary.calls / Math.max(1, limited.summary.records), 4) } })}\n`,
+        );
+        return;
+      }
 
       // Push: contacts inserted directly (a full run enumerates the table).
       for (let i = 0; i < contacts; i += 1000) {

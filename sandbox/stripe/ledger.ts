@@ -61,11 +61,26 @@ export function book(ctx: EmulatorContext, b: Booking): StripeObject {
   return ctx.store.insert(txn);
 }
 
+/**
+ * What the last refresh saw, per store: how many transactions, and the earliest available_on
+ * still pending. Nothing can flip before that moment unless new transactions came, so reads
+ * between two such moments (every page of a balance-transaction list) skip the scan.
+ */
+const lastRefresh = new WeakMap<object, { seen: number; nextDue: number }>();
+
 /** Flip pending → available for transactions whose available_on has passed. */
 export function refreshAvailability(ctx: EmulatorContext): void {
   const now = ctx.nowSec();
-  for (const t of ctx.store.all('balance_transaction'))
-    if (t.status === 'pending' && t.available_on <= now) t.status = 'available';
+  const all = ctx.store.all('balance_transaction');
+  const last = lastRefresh.get(ctx.store);
+  if (last && last.seen === all.length && now < last.nextDue) return;
+  let nextDue = Infinity;
+  for (const t of all) {
+    if (t.status !== 'pending') continue;
+    if (t.available_on <= now) t.status = 'available';
+    else nextDue = Math.min(nextDue, t.available_on as number);
+  }
+  lastRefresh.set(ctx.store, { seen: all.length, nextDue });
 }
 
 export function balance(ctx: EmulatorContext): StripeObject {
@@ -155,6 +170,8 @@ function payoutAt(ctx: EmulatorContext, day: number): void {
     bt.__payout = po.id;
     po.balance_transaction = bt.id;
     for (const t of txns) t.__payout = po.id;
+    // `created` and `__payout` changed on stored transactions: their list order and index too.
+    ctx.store.touch('balance_transaction');
     ctx.emit('payout.created', po);
   }
 }

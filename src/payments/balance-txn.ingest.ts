@@ -1,17 +1,20 @@
-import { type Ctx, diff, type RecordChanges } from './ingest.support';
+import type { BulkInsertRepository } from './bulk-insert.repository';
+import { type ChangeRecorder, type Ctx, diff } from './ingest.support';
 import type { PaymentRepository, Row } from './payment.repository';
 import type { BalanceTxnRecord } from './payment-source.port';
 
 /**
- * Mirrors balance transactions and carries fees and payouts onto payments and refunds. A payout
- * page of a backfill brings the transactions of up to 100 payouts (100,000+ rows), so the
- * resulting payment and refund updates are written in bulk (one statement per chunk), not row by
- * row; each changed row still gets its version bump, audit row and outbox row.
+ * Mirrors balance transactions (one set-based upsert per chunk) and carries fees and payouts onto
+ * payments and refunds already stored. A backfill writes a payout's transactions before the
+ * charges they pay out where it can, so those payments are born with their payout; the ones
+ * written earlier are updated here in bulk (one statement per chunk), each changed row still with
+ * its version bump, audit row and outbox row.
  */
 export class BalanceTxnIngest {
   constructor(
     private readonly repo: PaymentRepository,
-    private readonly record: RecordChanges,
+    private readonly bulk: BulkInsertRepository,
+    private readonly recorder: ChangeRecorder,
   ) {}
 
   async apply(ctx: Ctx, rs: BalanceTxnRecord[]) {
@@ -29,7 +32,7 @@ export class BalanceTxnIngest {
     );
     const refunds = await this.repo.byProcessorIds(trx, 'refunds', ctx.processor, sources, true);
     const disputes = await this.repo.byProcessorIds(trx, 'disputes', ctx.processor, sources);
-    await this.repo.upsertBalanceTxns(
+    await this.bulk.balanceTxns(
       trx,
       rs.map((r) => ({
         connection_id: ctx.connectionId,
@@ -68,12 +71,17 @@ export class BalanceTxnIngest {
       const re = refunds.get(r.sourceExternalId ?? '');
       if (re && payoutId && re.payout_id !== payoutId) rPatches.set(re.id, [re, { payout_id: payoutId }]);
     }
-    await this.record(
+    await this.recorder.record(
       ctx,
       'payment',
       [],
       await this.repo.updateMany(trx, 'payments', [...pPatches.values()]),
     );
-    await this.record(ctx, 'refund', [], await this.repo.updateMany(trx, 'refunds', [...rPatches.values()]));
+    await this.recorder.record(
+      ctx,
+      'refund',
+      [],
+      await this.repo.updateMany(trx, 'refunds', [...rPatches.values()]),
+    );
   }
 }

@@ -137,27 +137,6 @@ export class PaymentRepository {
     return new Set(rows.map((r) => r.processor_id as string));
   }
 
-  /** Balance transactions: a mirror, upserted by (processor, processor_id); no canonical history. */
-  async upsertBalanceTxns(trx: Knex.Transaction, rows: Row[]) {
-    // Chunked: PostgreSQL takes at most 65,535 bind parameters per statement.
-    for (let i = 0; i < rows.length; i += 2000) await this.upsertChunk(trx, rows.slice(i, i + 2000));
-  }
-
-  private async upsertChunk(trx: Knex.Transaction, rows: Row[]) {
-    await trx('balance_transactions')
-      .insert(rows)
-      .onConflict(['processor', 'processor_id'])
-      .merge([
-        'payout_id',
-        'payout_external_id',
-        'amount_minor',
-        'fee_minor',
-        'net_minor',
-        'available_on',
-        'updated_at',
-      ]);
-  }
-
   /** Composition of a payout from its balance transactions (its own payout transaction excluded). */
   async composition(db: Db, payoutId: number) {
     const rows = await db('balance_transactions')

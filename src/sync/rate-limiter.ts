@@ -4,17 +4,73 @@ import { backoffDelay } from './backoff';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const DAY_MS = 86_400_000;
+/**
+ * The window is stretched by this share: our clock starts a call a little before the vendor sees
+ * it, and calls that leave evenly may arrive bunched; 3% keeps us just inside the vendor's limit.
+ */
+export const WINDOW_MARGIN = 0.03;
 
 /**
- * One per connection: paces calls with the vendor's concurrency and interval caps (p-queue) and
- * retries retryable failures (429, 5xx, timeouts, dropped connections) with exponential backoff
- * and full jitter, never sooner than the vendor's Retry-After. Non-retryable errors and the last
- * failed attempt are thrown to the caller, which records them in sync_errors. A daily budget
+ * At most `cap` calls start in any window of `windowMs` (a sliding window over the last `cap`
+ * start times). Unlike fixed windows (p-queue's interval, which allows a full cap at the end of
+ * one window and another at the start of the next, i.e. 2× the rate for an instant), this never
+ * exceeds either kind of vendor limit: a fixed per-window counter (Xero, QuickBooks) nor a token
+ * bucket of `cap` tokens refilled continuously at cap/window (Stripe), since n windows hold at most
+ * n·cap calls and such a bucket allows cap + elapsed·rate ≥ that.
+ */
+export class SlidingWindow {
+  private readonly starts: number[] = [];
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** ms until a call may start (0 = now). */
+  wait(): number {
+    const now = this.now();
+    const full =
+      this.starts.length >= this.cap ? this.starts[this.starts.length - this.cap] + this.windowMs : 0;
+    return Math.max(0, this.pausedUntil - now, full - now);
+  }
+
+  /** Records a call starting now. */
+  take() {
+    this.starts.push(this.now());
+    if (this.starts.length > 2 * this.cap) this.starts.splice(0, this.starts.length - this.cap);
+  }
+
+  /** The vendor refused us (429): nobody calls for `ms` (its Retry-After, or one call's share). */
+  pause(ms: number) {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+  }
+
+  /** Average spacing of calls at the full rate. */
+  get spacingMs() {
+    return this.windowMs / this.cap;
+  }
+}
+
+export interface RunOptions {
+  /** Higher runs first among queued calls (p-queue priority); default 0. */
+  priority?: number;
+}
+
+/**
+ * One per connection: paces calls with the vendor's concurrency cap (p-queue) and its rate cap
+ * (a sliding window with a small safety margin, see SlidingWindow), and retries retryable
+ * failures (429, 5xx, timeouts, dropped connections) with exponential backoff and full jitter,
+ * never sooner than the vendor's Retry-After. A 429 also pauses every other call of the
+ * connection, so one refusal does not turn into a burst of them. Non-retryable errors and the
+ * last failed attempt are thrown to the caller, which records them in sync_errors. A daily budget
  * (Xero: 5000/day) is counted per UTC day and refused before calling, not discovered by failing;
  * the count is per process, so a deployment of N workers gives each budget/N.
  */
 export class RateLimiter {
   private readonly queue: PQueue;
+  private readonly window: SlidingWindow;
   calls = 0;
   retries = 0;
   private day = -1;
@@ -25,21 +81,27 @@ export class RateLimiter {
     private readonly random: () => number = Math.random,
     private readonly nowMs: () => number = Date.now,
   ) {
-    this.queue = new PQueue({
-      concurrency: policy.concurrency,
-      interval: policy.intervalMs,
-      intervalCap: policy.intervalCap,
-    });
+    this.queue = new PQueue({ concurrency: policy.concurrency });
+    this.window = new SlidingWindow(Math.max(1, policy.intervalCap), policy.intervalMs * (1 + WINDOW_MARGIN));
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  async run<T>(fn: () => Promise<T>, opts: RunOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         this.spendBudget();
         this.calls++;
-        return await this.queue.add(fn);
+        return await this.queue.add(
+          async () => {
+            for (let ms; (ms = this.window.wait()) > 0;) await sleep(ms);
+            this.window.take();
+            return fn();
+          },
+          { priority: opts.priority ?? 0 },
+        );
       } catch (err) {
         const retryable = err instanceof VendorError && err.retryable && err.code !== 'daily_budget';
+        if (err instanceof VendorError && err.kind === 'rate_limited' && err.code !== 'daily_budget')
+          this.window.pause(err.retryAfterMs ?? this.window.spacingMs);
         if (!retryable || attempt + 1 >= this.policy.maxAttempts) throw err;
         this.retries++;
         await sleep(

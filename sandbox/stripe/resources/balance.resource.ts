@@ -24,11 +24,11 @@ export const balanceRoutes: Route[] = [
         '/v1/balance_transactions',
         listParams(p),
         (t) =>
-          (!p.payout || t.__payout === p.payout) &&
           (!p.source || t.source === p.source) &&
           (!p.type || t.type === p.type) &&
           (!p.currency || t.currency === String(p.currency).toLowerCase()) &&
           createdFilter(p.created)(t),
+        p.payout ? { field: '__payout', value: p.payout } : undefined,
       );
     },
   },
