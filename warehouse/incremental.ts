@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ModelStatement, StatementRunner } from './models';
+import { rawName, SOURCES } from './sources';
 
 /**
  * Incremental model refresh: after the changed raw rows are applied, work out which invoices,
@@ -150,35 +151,85 @@ export async function prepareAffected(duck: DuckDBConnection): Promise<Record<st
   return sizes;
 }
 
-/** Runner for an incremental refresh: slices for SCOPED tables, full recreation for the rest. */
+const count = async (duck: DuckDBConnection, sql: string) =>
+  Number((await duck.runAndReadAll(sql)).getRowsJS()[0][0]);
+
+/** Relations a model statement reads (raw_*, stg_*, dim_*, fct_*, mart_*, dq_*, wh_*). */
+function inputsOf(st: ModelStatement): string[] {
+  const names = [...st.sql.matchAll(/\b((?:raw|stg|dim|fct|mart|dq|wh)_\w+)/g)].map((m) => m[1]);
+  return [...new Set(names)].filter((n) => n !== st.name);
+}
+
+/**
+ * Runner for an incremental refresh. It tracks which relations changed, starting from the raw
+ * tables that received changed or deleted rows, and per statement:
+ * - nothing it reads changed → the table is kept as it is (no work, nothing written);
+ * - a SCOPED table → only the affected slice is recomputed, and written only if it differs;
+ * - any other table → recomputed into a temp table and replaced only if it differs (small
+ *   dims and aggregates: comparing is cheaper than rewriting, and an unchanged table does not
+ *   mark its dependants changed — e.g. a new invoice rarely moves the calendar or the FX days).
+ * Views are not recreated: the model SQL is the same as the file's (the loader rebuilds
+ * everything when the models' hash differs). Because the same model SQL computes every row
+ * that is written, the result equals a full rebuild (incremental.test.ts compares them).
+ */
 export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRunner> {
   const catalog = (await duck.runAndReadAll('SELECT current_database() AS db')).getRowObjectsJS()[0]
     .db as string;
   const main = (name: string) => `"${catalog}".main.${name}`;
+  const changed = new Set<string>();
+  for (const src of SOURCES) {
+    if (await count(duck, `SELECT count(*) FROM _ids_${src.table}`)) changed.add(rawName(src.table));
+  }
+  const differs = async (conn: DuckDBConnection, a: string, b: string) =>
+    (await count(
+      conn,
+      `SELECT count(*) FROM ((SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b})
+                             UNION ALL (SELECT * FROM ${b} EXCEPT ALL SELECT * FROM ${a}))`,
+    )) > 0;
   return async (conn: DuckDBConnection, st: ModelStatement) => {
+    if (!inputsOf(st).some((n) => changed.has(n))) return;
+    if (st.kind === 'VIEW') {
+      changed.add(st.name);
+      return;
+    }
     const scoped = SCOPED[st.name];
     if (!scoped) {
-      await conn.run(st.sql);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE _new_model AS ${st.body}`);
+      try {
+        if (await differs(conn, '_new_model', main(st.name))) {
+          await conn.run(`CREATE OR REPLACE TABLE ${main(st.name)} AS SELECT * FROM _new_model`);
+          changed.add(st.name);
+        }
+      } finally {
+        await conn.run('DROP TABLE IF EXISTS _new_model');
+      }
       return;
     }
     const names = Object.keys(scoped.shadows);
-    const slice = `SELECT * FROM ${main(st.name)} WHERE ${IN(scoped.key, scoped.scope)}`;
+    const inScope = IN(scoped.key, scoped.scope);
     try {
       for (const [name, filter] of Object.entries(scoped.shadows)) {
         await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${main(name)} WHERE ${filter}`);
       }
-      if (scoped.feeds) await conn.run(`CREATE OR REPLACE TEMP TABLE _old_slice AS ${slice}`);
-      await conn.run(`DELETE FROM ${main(st.name)} WHERE ${IN(scoped.key, scoped.scope)}`);
       await conn.run(
-        `INSERT INTO ${main(st.name)} SELECT * FROM (${st.body}) AS s WHERE ${IN(scoped.key, scoped.scope)}`,
+        `CREATE OR REPLACE TEMP TABLE _old_slice AS SELECT * FROM ${main(st.name)} WHERE ${inScope}`,
       );
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE _new_slice AS SELECT * FROM (${st.body}) AS s WHERE ${inScope}`,
+      );
+      if (!(await differs(conn, '_old_slice', '_new_slice'))) return;
+      changed.add(st.name);
+      await conn.run(`DELETE FROM ${main(st.name)} WHERE ${inScope}`);
+      await conn.run(`INSERT INTO ${main(st.name)} SELECT * FROM _new_slice`);
       for (const feed of scoped.feeds ?? []) {
         await conn.run(`INSERT INTO ${feed} SELECT DISTINCT month FROM (
-          (SELECT * FROM _old_slice EXCEPT ALL ${slice}) UNION ALL (${slice} EXCEPT ALL SELECT * FROM _old_slice))`);
+          (SELECT * FROM _old_slice EXCEPT ALL SELECT * FROM _new_slice)
+          UNION ALL (SELECT * FROM _new_slice EXCEPT ALL SELECT * FROM _old_slice))`);
       }
     } finally {
       for (const name of names) await conn.run(`DROP VIEW IF EXISTS temp.${name}`);
-      if (scoped.feeds) await conn.run('DROP TABLE IF EXISTS _old_slice');
+      await conn.run('DROP TABLE IF EXISTS _old_slice');
+      await conn.run('DROP TABLE IF EXISTS _new_slice');
     }
   };
 }

@@ -9,7 +9,7 @@ import { appendTextRows, copyPages, deletedIds, readCsvSql, rowPages } from './e
 import { withInPlaceWriter } from './access';
 import { withLoaderLock } from './lock';
 import { prepareAffected, scopedRunner } from './incremental';
-import { runModels, type StatementRunner } from './models';
+import { modelsHash, runModels, type StatementRunner } from './models';
 import { DEFAULT_SETTINGS, settingsTableSql, type WarehouseSettings } from './settings';
 import { createRawSql, rawName, SOURCES, type SourceTable } from './sources';
 
@@ -137,7 +137,7 @@ export class WarehouseLoader {
   private async writeMeta(conn: DuckDBConnection, kind: LoadKind, watermark: string) {
     await conn.run(`CREATE OR REPLACE TABLE wh_meta AS SELECT
       CAST('${watermark}' AS TIMESTAMPTZ) AS watermark, DATE '${this.opts.asOf}' AS as_of,
-      '${kind}' AS last_kind, now() AS loaded_at`);
+      '${kind}' AS last_kind, now() AS loaded_at, '${modelsHash()}' AS models_hash`);
   }
 
   /** Source tables that exist (optional ones belong to migrations that may not be there). */
@@ -348,6 +348,7 @@ export class WarehouseLoader {
       await conn.runAndReadAll(`SELECT CAST(epoch_ms(watermark) AS BIGINT) AS w FROM wh_meta`)
     ).getRowObjectsJS()[0];
     const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
+    const builtBy = (await conn.runAndReadAll(`SELECT * FROM wh_meta`)).getRowObjectsJS()[0].models_hash;
     const watermark = await pgNow(this.opts.db);
     const deletions = await deletedIds(this.opts.db, since);
     await conn.run('BEGIN TRANSACTION');
@@ -395,8 +396,10 @@ export class WarehouseLoader {
       await conn.run('ROLLBACK');
       return { changed: false, watermark, modelMs };
     }
-    // Rates or settings (as-of date included) move every converted figure: rebuild all.
-    const everything = settingsChanged || (await this.countOf(conn, '_ids_fx_rates')) > 0;
+    // Rates or settings (as-of date included) move every converted figure, and a file built by
+    // other model SQL must not be patched by this one: rebuild all models.
+    const everything =
+      settingsChanged || builtBy !== modelsHash() || (await this.countOf(conn, '_ids_fx_rates')) > 0;
     let runner: StatementRunner | undefined;
     if (!everything) {
       this.phase('affected keys');

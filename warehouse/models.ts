@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -37,6 +38,13 @@ export function modelFiles(): ModelFile[] {
       const creates = [...sql.matchAll(/CREATE OR REPLACE (?:TABLE|VIEW) (\w+)/g)].map((m) => m[1]);
       return { name: f.replace(/\.sql$/, ''), sql, creates };
     });
+}
+
+/** Fingerprint of the model SQL: a file built by other models is rebuilt in full, never patched. */
+export function modelsHash(): string {
+  const h = createHash('sha256');
+  for (const f of modelFiles()) h.update(f.name).update('\0').update(f.sql).update('\0');
+  return h.digest('hex').slice(0, 16);
 }
 
 /** Every statement of every model file, in order (statements end with `;` at a line end). */
