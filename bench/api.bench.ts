@@ -2,7 +2,7 @@
  * API benchmark (issue 4): `npm run bench -- api [--scale K] [--requests N]`.
  * Seeds K × (100k companies, 1M contacts, 1M payments) on real PostgreSQL (DATABASE_URL, or a fresh
  * database on 127.0.0.1:5432 that is dropped afterwards), starts the service on a port and measures
- * over HTTP at concurrency 8:
+ * over HTTP at concurrency 8 (the client runs in a worker thread, see support/http-load.ts):
  *  - batch_create_per_s: contacts created per second via POST /contacts/batch/create (100 per
  *    request; a record = the contact + its outbox and audit rows),
  *  - list_p50_ms / list_p95_ms: contacts of one industry created in the last 90 days, sorted by
@@ -12,6 +12,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import knexFactory, { Knex } from 'knex';
 import pino from 'pino';
@@ -22,6 +23,7 @@ import { migrateLatest } from '../migrations';
 import { bulkInsert } from '../src/seed/bulk.repository';
 import { CRM_SIZES, crmGenerator, INDUSTRIES } from '../src/seed/crm.generator';
 import { Rng } from '../src/seed/rng';
+import { runLoad, type LoadRequest } from './support/http-load';
 
 const CONCURRENCY = 8;
 const ADMIN_KEY = `ll_bench_${randomBytes(16).toString('hex')}`;
@@ -39,21 +41,15 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** Runs `jobs` with at most CONCURRENCY in flight; returns each job's latency in ms. */
-async function pool(jobs: (() => Promise<void>)[]): Promise<number[]> {
-  const times: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++];
-        const t = performance.now();
-        await job();
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  return times;
+/** CPU ms used so far by this process's main thread (Linux /proc; the load client is a worker). */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in 100 Hz ticks
+  } catch {
+    return NaN;
+  }
 }
 
 async function seedPayments(db: Knex, n: number, contactIds: [number, number], rng: Rng) {
@@ -144,28 +140,32 @@ async function main() {
           company_id: rng.chance(0.9) ? rng.int(Number(cLo), Number(cHi)) : null,
         })),
       }));
-      await pool(
-        bodies
-          .slice(0, 10)
-          .map((b) => () => call('POST', '/api/v1/contacts/batch/create', b).then(() => undefined)),
-      );
+      const batchReq = (b: unknown): LoadRequest => ({
+        method: 'POST',
+        path: '/api/v1/contacts/batch/create',
+        body: JSON.stringify(b),
+      });
+      // CPU time of the server's thread per request: its own cost, whatever the machine's load.
+      const busy: Record<string, number> = {};
+      const load = async (requests: LoadRequest[], phase?: string) => {
+        const c0 = mainThreadCpuMs();
+        const times = await runLoad({ origin, headers, requests, concurrency: CONCURRENCY });
+        if (phase) busy[phase] = round((mainThreadCpuMs() - c0) / requests.length, 3);
+        return times;
+      };
+      await load(bodies.slice(0, 10).map(batchReq));
       const tb = performance.now();
-      await pool(
-        bodies
-          .slice(10)
-          .map((b) => () => call('POST', '/api/v1/contacts/batch/create', b).then(() => undefined)),
-      );
+      await load(bodies.slice(10).map(batchReq), 'batch');
       const batchPerS = ((batches - 10) * 100) / ((performance.now() - tb) / 1000);
 
       // Filtered, sorted list, page 1 (industries rotate so no single page stays hot).
       const listUrl = (industry: string, cursor?: string) =>
         `/api/v1/contacts?filter[company_industry][eq]=${industry}&filter[created_at][gte]=last_90_days&sort=last_name&limit=50${cursor ? `&cursor=${cursor}` : ''}`;
-      await pool(INDUSTRIES.map((ind) => () => call('GET', listUrl(ind)).then(() => undefined)));
-      const listTimes = await pool(
-        Array.from(
-          { length: listRequests },
-          (_, i) => () => call('GET', listUrl(INDUSTRIES[i % INDUSTRIES.length])).then(() => undefined),
-        ),
+      const get = (path: string): LoadRequest => ({ method: 'GET', path });
+      await load(INDUSTRIES.map((ind) => get(listUrl(ind))));
+      const listTimes = await load(
+        Array.from({ length: listRequests }, (_, i) => get(listUrl(INDUSTRIES[i % INDUSTRIES.length]))),
+        'list',
       );
 
       // Page 50: walk to it once per industry, then fetch page 50 by its cursor repeatedly.
@@ -185,11 +185,9 @@ async function main() {
       }
       if (!deepCursors.length)
         throw new Error('no list has a second page at this scale: use a larger --scale');
-      const deepTimes = await pool(
-        Array.from(
-          { length: listRequests },
-          (_, i) => () => call('GET', deepCursors[i % deepCursors.length]).then(() => undefined),
-        ),
+      const deepTimes = await load(
+        Array.from({ length: listRequests }, (_, i) => get(deepCursors[i % deepCursors.length])),
+        'deep',
       );
 
       // Dynamic list over all contacts: created (first computation), then refreshed on demand.
@@ -217,6 +215,9 @@ async function main() {
         dynamic_list_create_s: round(createS, 3),
         dynamic_list_members: list.member_count,
         seed_s: round(seedS, 1),
+        server_ms_per_batch: busy.batch,
+        server_ms_per_list: busy.list,
+        server_ms_per_deep_page: busy.deep,
       };
       for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(24)} ${v}\n`);
       process.stdout.write(

@@ -6,6 +6,7 @@ import * as m0003 from './0003_query';
 import * as m0004 from './0004_warehouse';
 import * as m0007 from './0007_payments';
 import * as m0008 from './0008_warehouse_payments';
+import * as m0009 from './0009_contacts_write_path';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_warehouse': m0004,
   '0007_payments': m0007,
   '0008_warehouse_payments': m0008,
+  '0009_contacts_write_path': m0009,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -9,6 +9,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import type { AppConfig } from './config';
 import { createDb } from './database';
 import { registerIdempotency } from './idempotency';
+import { registerRawJson } from './raw-json';
 import { requireJsonBodies } from './json-only';
 import { createLogger, NestPinoLogger } from './logger';
 
@@ -54,6 +55,7 @@ export async function buildService(config: AppConfig, opts: BuildOptions = {}): 
   );
   const fastify = app.getHttpAdapter().getInstance();
   requireJsonBodies(fastify);
+  registerRawJson(fastify);
   registerIdempotency(fastify, db);
 
   mountApiDocs(app);

@@ -29,6 +29,7 @@ export const contactResource: ResourceDef = {
   create: z.strictObject(fields),
   update: z.strictObject(fields).partial(),
   references: { company_id: 'companies' },
+  derived: { company_industry: { via: 'company_id', column: 'industry' } },
   json: ['properties'],
   index: {
     defaultSort: 'id',

@@ -7,7 +7,8 @@ import { id, parseOrThrow, text } from '../app/crud/schema-kit';
 import { Problem } from '../app/problem';
 import type { FilterNode, IndexDef } from '../app/query/filter.types';
 import { indexFor } from '../app/query/index-registry';
-import type { IndexPage, IndexQueryService } from '../app/query/index-query.service';
+import type { IndexQueryService } from '../app/query/index-query.service';
+import type { RawJson } from '../app/raw-json';
 import { ListRepository, ListRow } from './list.repository';
 
 export const LIST_OBJECTS = ['contact', 'company', 'deal'];
@@ -121,11 +122,15 @@ export class ListService {
   }
 
   /** Members as an index page of the list's object: same filter, sort, fields, cursor and count. */
-  async members(listId: number, query: Record<string, unknown>, actor: Actor): Promise<IndexPage> {
+  async members(listId: number, query: Record<string, unknown>, actor: Actor): Promise<RawJson> {
     const list = await this.get(listId);
     if ('filter[list][in]' in query)
       throw Problem.validation([{ field: 'filter[list][in]', message: 'is set by the list' }]);
-    return this.index.list(this.defOf(list.object), { ...query, 'filter[list][in]': String(listId) }, actor);
+    return this.index.listJson(
+      this.defOf(list.object),
+      { ...query, 'filter[list][in]': String(listId) },
+      actor,
+    );
   }
 
   async addMembers(actor: Actor, listId: number, body: unknown) {

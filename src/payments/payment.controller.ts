@@ -44,7 +44,7 @@ export class PaymentController {
     summary: 'List payments; filter[method]=ach&filter[amount][gt]=1000 USD&filter[paid_at][eq]=last_quarter',
   })
   list(@Query() q: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.index.list(paymentsIndex, q, actor);
+    return this.index.listJson(paymentsIndex, q, actor);
   }
 
   @Post()
@@ -104,19 +104,19 @@ export class MoneyIndexController {
   @Get('refunds')
   @Access('read')
   refunds(@Query() q: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.index.list(refundsIndex, q, actor);
+    return this.index.listJson(refundsIndex, q, actor);
   }
 
   @Get('disputes')
   @Access('read')
   disputes(@Query() q: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.index.list(disputesIndex, q, actor);
+    return this.index.listJson(disputesIndex, q, actor);
   }
 
   @Get('payouts')
   @Access('read')
   payouts(@Query() q: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.index.list(payoutsIndex, q, actor);
+    return this.index.listJson(payoutsIndex, q, actor);
   }
 
   @Get('payouts/:id')

@@ -1,7 +1,9 @@
 import type { Actor } from '../auth/access';
 import type { Db } from '../database';
 import { rowsOf } from '../database';
+import { JsonRowBuilder } from '../json-row';
 import type { Row } from './record.repository';
+import type { ResourceDef } from './resource';
 
 interface ColumnInfo {
   name: string;
@@ -19,6 +21,7 @@ const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
  */
 export class BatchInsertRepository {
   private columns?: Promise<Map<string, ColumnInfo>>;
+  private readonly json = new JsonRowBuilder();
 
   constructor(
     private readonly table: string,
@@ -51,6 +54,7 @@ export class BatchInsertRepository {
     actor: Actor,
     rows: Record<string, unknown>[],
     references: Record<string, string>,
+    opts: { derived?: ResourceDef['derived']; json?: boolean } = {},
   ): Promise<{ rows: Row[]; referenceFailure: boolean }> {
     const info = await this.columnInfo(db);
     const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => info.has(c));
@@ -58,6 +62,16 @@ export class BatchInsertRepository {
       const ci = info.get(c)!;
       return ci.notNull && ci.default ? `coalesce(i.${q(c)}, ${ci.default})` : `i.${q(c)}`;
     });
+    // Derived columns come from the referenced row, probed by primary key per input row.
+    for (const [col, { via, column }] of Object.entries(opts.derived ?? {})) {
+      if (!cols.includes(via) || cols.includes(col) || !references[via]) continue;
+      cols.push(col);
+      expr.push(`(select r.${q(column)} from ${q(references[via])} r where r.id = i.${q(via)})`);
+    }
+    // With `json`, each row comes back as the JSON text of the response (see JsonRowBuilder).
+    const returned = opts.json
+      ? `ins.id, ${await this.json.expression(db, this.table, 'ins', await this.json.columns(db, this.table))} as __json`
+      : 'ins.*';
     const refChecks = Object.entries(references)
       .filter(([col]) => cols.includes(col))
       .map(
@@ -83,7 +97,7 @@ export class BatchInsertRepository {
       audit as (
         insert into audit_log (actor_key_id, actor_role, action, object, object_id, before, after)
         select ?::bigint, ?, 'create', ?, id, null, to_jsonb(ins) from ins order by id)
-      select (select count(*) from bad)::int as __bad, ins.* from (select 1) one left join ins on true`;
+      select (select count(*) from bad)::int as __bad, ${returned} from (select 1) one left join ins on true`;
     const res = await db.raw(sql, [JSON.stringify(rows), this.object, actor.keyId, actor.role, this.object]);
     const out = rowsOf<Row & { __bad: number }>(res);
     if (Number(out[0]?.__bad) > 0 || out[0]?.id == null) return { rows: [], referenceFailure: true };

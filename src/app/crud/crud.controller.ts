@@ -68,7 +68,7 @@ export function crudController(def: ResourceDef, serviceToken: symbol): Type<unk
       schema: { type: 'string', enum: ['exclude', 'include', 'only'] },
     })
     async list(@Query() query: Record<string, unknown>, @CurrentActor() actor: Actor) {
-      return this.index.list(indexOf(def), query ?? {}, actor);
+      return this.index.listJson(indexOf(def), query ?? {}, actor);
     }
 
     @Get(':id')
@@ -124,7 +124,7 @@ export function crudController(def: ResourceDef, serviceToken: symbol): Type<unk
       },
     })
     async batchCreate(@Body() body: unknown, @CurrentActor() actor: Actor) {
-      return { results: await this.records.batchCreate(actor, body) };
+      return this.records.batchCreateJson(actor, body);
     }
 
     @Post('batch/update')

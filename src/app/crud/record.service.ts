@@ -6,6 +6,7 @@ import { BatchInsertRepository } from './batch-insert.repository';
 import { BATCH_LIMIT, ResourceDef } from './resource';
 import { findIds, RecordRepository, Row } from './record.repository';
 import { parseOrThrow } from './schema-kit';
+import { RawJson } from '../raw-json';
 import { z } from 'zod';
 
 export interface ItemResult {
@@ -55,20 +56,51 @@ export class RecordService {
     return this.createMany(actor, inputs, 'inputs');
   }
 
+  /** `batchCreate` as the response's JSON text, the rows written by PostgreSQL (the HTTP path). */
+  async batchCreateJson(actor: Actor, body: unknown): Promise<RawJson> {
+    const { inputs } = parseOrThrow(batchCreate, body);
+    const at = (i: number) => `inputs.${i}`;
+    const parsed = this.validateCreates(inputs, at);
+    const fast = await this.fastInsert(actor, parsed, true);
+    if (fast) {
+      const items = fast.map((r, index) => `{"index":${index},"status":"created","record":${r.__json}}`);
+      return new RawJson(`{"results":[${items.join(',')}]}`);
+    }
+    return new RawJson(JSON.stringify({ results: await this.createInTransaction(actor, parsed, at) }));
+  }
+
   private async createMany(actor: Actor, inputs: unknown[], prefix: string): Promise<ItemResult[]> {
     const at = (i: number) => (prefix ? `${prefix}.${i}` : '');
+    const parsed = this.validateCreates(inputs, at);
+    const fast = await this.fastInsert(actor, parsed, false);
+    if (fast) return fast.map((record, index) => ({ index, status: 'created' as const, record }));
+    return this.createInTransaction(actor, parsed, at);
+  }
+
+  private validateCreates(inputs: unknown[], at: (i: number) => string) {
     const parsed = this.validateAll(
       inputs.map((input, i) => () => parseOrThrow(this.def.create, input, at(i))),
     );
     const errors = parsed.flatMap((row, i) => this.ruleErrors(row, at(i)));
     if (errors.length) throw Problem.validation(errors);
-    if (!this.def.unique?.length) {
-      // Fast path: one statement writes rows, outbox and audit (see BatchInsertRepository).
-      const fast = await this.batchInsert.insert(this.db, actor, parsed, this.def.references ?? {});
-      if (!fast.referenceFailure)
-        return fast.rows.map((record, index) => ({ index, status: 'created' as const, record }));
-      // A reference is missing or archived: the transactional path below names the fields.
-    }
+    return parsed;
+  }
+
+  /**
+   * One statement writes rows, outbox and audit (see BatchInsertRepository). Undefined when the
+   * resource has unique keys, or a reference is missing or archived: the transactional path then
+   * names the fields.
+   */
+  private async fastInsert(actor: Actor, parsed: Record<string, any>[], json: boolean) {
+    if (this.def.unique?.length) return undefined;
+    const fast = await this.batchInsert.insert(this.db, actor, parsed, this.def.references ?? {}, {
+      derived: this.def.derived,
+      json,
+    });
+    return fast.referenceFailure ? undefined : fast.rows;
+  }
+
+  private createInTransaction(actor: Actor, parsed: Record<string, any>[], at: (i: number) => string) {
     return this.db.transaction(async (trx) => {
       await this.checkReferences(trx, parsed, at);
       await this.checkUnique(trx, parsed, [], at);

@@ -13,6 +13,12 @@ export interface ResourceDef {
   update: z.ZodObject<any>;
   /** Columns that reference another table, checked before writing so errors name the field. */
   references?: Record<string, string>;
+  /**
+   * Denormalised columns copied from a referenced row (e.g. contacts.company_industry ←
+   * companies.industry via company_id). A trigger keeps them right on every write; the batch insert
+   * fills them in its own statement so the trigger's per-row lookup is skipped.
+   */
+  derived?: Record<string, { via: string; column: string }>;
   /** Single-column unique keys, checked within a batch and against stored rows. */
   unique?: string[];
   /** numeric columns compared as exact decimals ('9.975000' equals '9.975'). */

@@ -4,6 +4,7 @@ import type { Actor } from '../auth/access';
 import type { Clock } from '../clock';
 import { parseOrThrow } from '../crud/schema-kit';
 import { Problem } from '../problem';
+import { RawJson } from '../raw-json';
 import { CursorCodec } from './cursor';
 import { compileFilter } from './filter.compiler';
 import { collectFilter, parseFilter } from './filter.parser';
@@ -96,6 +97,21 @@ export class IndexQueryService {
   }
 
   async list(def: IndexDef, query: Record<string, unknown>, actor: Actor): Promise<IndexPage> {
+    const { rows, paging, total } = await this.fetch(def, query, actor, false);
+    return { results: rows, paging, ...(total !== undefined ? { total } : {}) };
+  }
+
+  /** The same page as `list`, as the JSON text PostgreSQL built for it (the HTTP index endpoints). */
+  async listJson(def: IndexDef, query: Record<string, unknown>, actor: Actor): Promise<RawJson> {
+    const { rows, paging, total } = await this.fetch(def, query, actor, true);
+    return new RawJson(
+      `{"results":[${rows.map((r) => r.__json).join(',')}],"paging":${JSON.stringify(paging)}${
+        total !== undefined ? `,"total":${total}` : ''
+      }}`,
+    );
+  }
+
+  private async fetch(def: IndexDef, query: Record<string, unknown>, actor: Actor, json: boolean) {
     const plain = Object.fromEntries(Object.entries(query).filter(([k]) => !k.startsWith('filter')));
     const q = parseOrThrow(listQuery, plain);
     const raw = collectFilter(query);
@@ -129,6 +145,7 @@ export class IndexQueryService {
       sort: { column: spec.column ?? sort.field, desc: sort.desc, required: !!spec.required },
       after,
       limit: q.limit + 1,
+      json,
     });
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
@@ -139,7 +156,7 @@ export class IndexQueryService {
     for (const r of page) delete r.__sort;
     const total =
       q.count === 'true' ? await this.repo.count(this.db, def.table, where, q.archived) : undefined;
-    return { results: page, paging: next ? { next } : {}, ...(total !== undefined ? { total } : {}) };
+    return { rows: page, paging: next ? { next } : {}, total };
   }
 
   private async resolveView(def: IndexDef, view: string, actor: Actor) {
