@@ -25,55 +25,128 @@ export function readCsvSql(files: string[], src: SourceTable): string {
 }
 
 export interface CopyPage {
+  src: SourceTable;
   file: string;
   fromId: number;
   toId: number;
+}
+
+/** Pages of every source: id ranges of COPY_ID_SPAN between each table's min and max id. */
+async function planPages(db: Knex, sources: SourceTable[], dir: string): Promise<CopyPage[]> {
+  const pages: CopyPage[] = [];
+  for (const src of sources) {
+    const bounds = rowsOf<{ lo: number | null; hi: number | null }>(
+      await db.raw(`select min(id) as lo, max(id) as hi from ${q(src.table)}`),
+    )[0];
+    if (bounds.lo === null || bounds.hi === null) continue;
+    const lo = Number(bounds.lo);
+    const hi = Number(bounds.hi);
+    for (let from = lo; from <= hi; from += COPY_ID_SPAN) {
+      const toId = Math.min(hi, from + COPY_ID_SPAN - 1);
+      pages.push({ src, fromId: from, toId, file: join(dir, `${src.table}_${from}.csv`) });
+    }
+  }
+  return pages;
 }
 
 /**
  * Full extraction on PostgreSQL: COPY (SELECT …) TO STDOUT csv per id range into files. Each
  * range is its own statement, so no transaction is held for the whole table; changes that race
  * with the load are caught by the next incremental run (its watermark predates this extraction).
+ *
+ * Pipelined (the bench, an idle machine): the pages of ALL sources form one queue, so COPY
+ * streams on PostgreSQL run ahead across table boundaries while DuckDB ingests the files
+ * already written, in the order they complete — PostgreSQL's backends do the COPY work and
+ * DuckDB the parse, on different cores, and no table waits for the previous one to finish
+ * ingesting. At most `concurrency + 2` files wait on disk. Not pipelined (the service): one
+ * page at a time, COPY then ingest, so a core stays free for the API.
  */
 export async function copyPages(
   db: Knex,
-  src: SourceTable,
+  sources: SourceTable[],
   dir: string,
   concurrency: number,
   onPage: (page: CopyPage) => Promise<void>,
-  /** Overlap COPY of the next page with DuckDB ingesting this one (fastest); off = one at a time. */
   pipelined = true,
 ): Promise<void> {
-  const bounds = rowsOf<{ lo: number | null; hi: number | null }>(
-    await db.raw(`select min(id) as lo, max(id) as hi from ${q(src.table)}`),
-  )[0];
-  if (bounds.lo === null || bounds.hi === null) return;
-  const lo = Number(bounds.lo);
-  const hi = Number(bounds.hi);
-  const ranges: Array<[number, number]> = [];
-  for (let from = lo; from <= hi; from += COPY_ID_SPAN)
-    ranges.push([from, Math.min(hi, from + COPY_ID_SPAN - 1)]);
-  const cols = Object.keys(src.columns).map(q).join(', ');
-  let next = 0;
-  // Ingestion into DuckDB is serialised (one writer connection); COPY streams run in parallel.
-  let ingest: Promise<void> = Promise.resolve();
-  const worker = async () => {
-    while (next < ranges.length) {
-      const [fromId, toId] = ranges[next++];
-      const file = join(dir, `${src.table}_${fromId}.csv`);
-      const conn = await db.client.acquireConnection();
-      try {
-        const sql = `COPY (SELECT ${cols} FROM ${q(src.table)} WHERE id BETWEEN ${fromId} AND ${toId}) TO STDOUT (FORMAT csv)`;
-        await pipeline(conn.query(copyTo(sql)), createWriteStream(file));
-      } finally {
-        await db.client.releaseConnection(conn);
-      }
-      ingest = ingest.then(() => onPage({ file, fromId, toId }));
-      if (!pipelined) await ingest;
+  const pages = await planPages(db, sources, dir);
+  const copy = async (page: CopyPage) => {
+    const cols = Object.keys(page.src.columns).map(q).join(', ');
+    const sql = `COPY (SELECT ${cols} FROM ${q(page.src.table)} WHERE id BETWEEN ${page.fromId} AND ${page.toId}) TO STDOUT (FORMAT csv)`;
+    const conn = await db.client.acquireConnection();
+    try {
+      await pipeline(conn.query(copyTo(sql)), createWriteStream(page.file));
+    } finally {
+      await db.client.releaseConnection(conn);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  await ingest;
+  if (!pipelined) {
+    for (const page of pages) {
+      await copy(page);
+      await onPage(page);
+    }
+    return;
+  }
+  const maxWaiting = Math.max(1, concurrency) + 2;
+  const ready: CopyPage[] = [];
+  let next = 0;
+  let ingesting = 0;
+  let running = Math.max(1, concurrency);
+  const state: { failed: Error | null } = { failed: null };
+  const fail = (err: unknown) => {
+    state.failed ??= err instanceof Error ? err : new Error(String(err));
+  };
+  // One-shot wake-ups: the ingest loop (a page is ready, a worker ended) and the workers (room on disk).
+  const waiting = { ingest: [] as Array<() => void>, workers: [] as Array<() => void> };
+  const wake = (who: 'ingest' | 'workers') => {
+    for (const r of waiting[who].splice(0)) r();
+  };
+  const sleep = (who: 'ingest' | 'workers') => new Promise<void>((r) => waiting[who].push(r));
+  const worker = async () => {
+    while (next < pages.length && !state.failed) {
+      while (ready.length + ingesting >= maxWaiting && !state.failed) await sleep('workers');
+      if (state.failed || next >= pages.length) return;
+      const page = pages[next++];
+      try {
+        await copy(page);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      ready.push(page);
+      wake('ingest');
+    }
+  };
+  const workers = Array.from({ length: running }, () =>
+    worker().finally(() => {
+      running--;
+      wake('ingest');
+    }),
+  );
+  try {
+    while (!state.failed) {
+      const page = ready.shift();
+      if (page) {
+        ingesting++;
+        try {
+          await onPage(page);
+        } finally {
+          ingesting--;
+          wake('workers');
+        }
+      } else if (running === 0) {
+        break;
+      } else {
+        await sleep('ingest');
+      }
+    }
+  } catch (err) {
+    fail(err);
+  } finally {
+    wake('workers');
+    await Promise.allSettled(workers);
+  }
+  if (state.failed) throw state.failed;
 }
 
 export interface RowPageOptions {

@@ -174,22 +174,24 @@ export class WarehouseLoader {
     renameSync(tmp, this.opts.path);
   }
 
-  private async extractFull(conn: DuckDBConnection, src: SourceTable) {
+  /** Every present source into its raw table (COPY pages on PostgreSQL, keyset pages on PGlite). */
+  private async extractFull(conn: DuckDBConnection, sources: SourceTable[]) {
     const { db } = this.opts;
-    const target = rawName(src.table);
     if (!isPglite(db)) {
       const dir = mkdtempSync(join(tmpdir(), 'll-wh-'));
       try {
         await copyPages(
           db,
-          src,
+          sources,
           dir,
           this.opts.copyConcurrency ?? 2,
           async (page) => {
-            const res = await conn.run(`INSERT INTO ${target} SELECT * FROM ${readCsvSql([page.file], src)}`);
-            this.count(src.table, Number(res.rowsChanged));
+            const res = await conn.run(
+              `INSERT INTO ${rawName(page.src.table)} SELECT * FROM ${readCsvSql([page.file], page.src)}`,
+            );
             rmSync(page.file, { force: true });
-            this.phase(`extract ${src.table}`);
+            this.count(page.src.table, Number(res.rowsChanged));
+            this.phase(`extract ${page.src.table}`);
           },
           this.opts.pipelined ?? true,
         );
@@ -198,10 +200,13 @@ export class WarehouseLoader {
       }
       return;
     }
-    for await (const rows of rowPages(db, src)) {
-      await appendTextRows(conn, src, rows, target);
-      this.count(src.table, rows.length);
+    for (const src of sources) {
       this.phase(`extract ${src.table}`);
+      for await (const rows of rowPages(db, src)) {
+        await appendTextRows(conn, src, rows, rawName(src.table));
+        this.count(src.table, rows.length);
+        this.phase(`extract ${src.table}`);
+      }
     }
   }
 
@@ -223,11 +228,13 @@ export class WarehouseLoader {
       const present = await this.presentTables();
       for (const src of SOURCES) {
         await conn.run(createRawSql(src));
-        if (!present.has(src.table)) continue;
-        this.progress.rows[src.table] = 0;
-        this.phase(`extract ${src.table}`);
-        await this.extractFull(conn, src);
+        if (present.has(src.table)) this.progress.rows[src.table] = 0;
       }
+      this.phase('extract');
+      await this.extractFull(
+        conn,
+        SOURCES.filter((src) => present.has(src.table)),
+      );
       modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
       await this.writeMeta(conn, 'full', watermark);
       this.phase('checkpoint');
