@@ -49,6 +49,8 @@ export interface LoaderOptions {
   /** Overlap PostgreSQL COPY with DuckDB ingestion (default true; the service turns it off). */
   pipelined?: boolean;
   onProgress?: (p: LoadProgress) => void;
+  /** Awaited inside an incremental refresh's transaction, just before COMMIT (tests observe readers there). */
+  beforeCommit?: () => Promise<void>;
 }
 
 export function isoDateIn(timezone: string, at: Date): string {
@@ -415,6 +417,7 @@ export class WarehouseLoader {
     }
     modelMs = await runModels(conn, (name) => this.phase(`model ${name}`), runner);
     await this.writeMeta(conn, 'incremental', watermark);
+    await this.opts.beforeCommit?.();
     this.phase('commit');
     await conn.run('COMMIT');
     return { changed: true, watermark, modelMs };

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createDb } from '../../../src/app/database';
 import * as m0001 from '../../../migrations/0001_foundation';
 import * as m0004 from '../../../migrations/0004_warehouse';
+import { PublishedReader } from '../../../src/warehouse/warehouse.reader';
 import { WarehouseLoader } from '../../../warehouse/loader';
 import { createTestDatabase } from '../../support/db';
 import { AS_OF, loadFixture } from './fixture';
@@ -268,6 +270,109 @@ describe('full rebuild and incremental refresh give identical tables', () => {
       await scenario(db, dir);
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+describe('an incremental refresh updates the published file in place', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wh-inplace-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const febMrr = `SELECT mrr_minor FROM mart_mrr_monthly WHERE month = DATE '2025-02-01'`;
+  const read = (reader: PublishedReader) =>
+    reader.withConnection(async (conn) => Number((await conn.runAndReadAll(febMrr)).getRowsJS()[0][0]));
+
+  it('readers see the previous state until COMMIT, then the new one; the file is not replaced', async () => {
+    const tdb = await createTestDatabase();
+    const path = join(dir, 'w.duckdb');
+    const reports = new PublishedReader(path);
+    const sandbox = new PublishedReader(path, { enable_external_access: 'false' });
+    try {
+      const ids = await loadFixture(tdb.db);
+      await new WarehouseLoader({ db: tdb.db, path, asOf: AS_OF }).run('full');
+      const before = await read(reports);
+      expect(await read(sandbox)).toBe(before);
+      const inode = statSync(path).ino;
+      // S1 goes from 100.00 to 250.00 a month from August 2024.
+      await tdb
+        .db('line_items')
+        .where({ owner_type: 'subscription', owner_id: ids.S1 })
+        .update({ amount_minor: 25000, updated_at: tdb.db.fn.now() });
+      let during: number | undefined;
+      let sandboxDone = 0;
+      let sandboxRead: Promise<number> | undefined;
+      let committed = 0;
+      const res = await new WarehouseLoader({
+        db: tdb.db,
+        path,
+        asOf: AS_OF,
+        beforeCommit: async () => {
+          // Everything is written but not committed: a report reads the old state (MVCC on the
+          // loader's instance); the sandbox cannot borrow it and waits for the write to end.
+          during = await read(reports);
+          sandboxRead = read(sandbox).then((v) => {
+            sandboxDone = performance.now();
+            return v;
+          });
+        },
+        onProgress: (p) => {
+          if (p.phase === 'done') committed = performance.now();
+        },
+      }).run('incremental');
+      expect(res.published).toBe(true);
+      expect(during).toBe(before);
+      expect(await sandboxRead).toBe(before + 15000);
+      expect(sandboxDone).toBeGreaterThanOrEqual(committed);
+      expect(await read(reports)).toBe(before + 15000);
+      expect(statSync(path).ino).toBe(inode); // updated in place, not copied and swapped
+    } finally {
+      reports.close();
+      sandbox.close();
+      await tdb.drop();
+    }
+  });
+
+  it('falls back to copy and swap while another process has the file open', async () => {
+    const tdb = await createTestDatabase();
+    const path = join(dir, 'w.duckdb');
+    try {
+      const ids = await loadFixture(tdb.db);
+      await new WarehouseLoader({ db: tdb.db, path, asOf: AS_OF }).run('full');
+      const inode = statSync(path).ino;
+      // Another process (e.g. the dashboards build) holds the file read-only until its stdin closes.
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const { DuckDBInstance } = require(${JSON.stringify(require.resolve('@duckdb/node-api'))});
+           DuckDBInstance.create(${JSON.stringify(path)}, { access_mode: 'READ_ONLY' }).then(() => {
+             console.log('open'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));
+           });`,
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      try {
+        await tdb
+          .db('line_items')
+          .where({ owner_type: 'subscription', owner_id: ids.S1 })
+          .update({ amount_minor: 25000, updated_at: tdb.db.fn.now() });
+        const res = await new WarehouseLoader({ db: tdb.db, path, asOf: AS_OF }).run('incremental');
+        expect(res.published).toBe(true);
+      } finally {
+        child.stdin.end();
+        await new Promise((r) => child.once('exit', r));
+      }
+      expect(statSync(path).ino).not.toBe(inode); // a new file was swapped in
+      const full = join(dir, 'full.duckdb');
+      await new WarehouseLoader({ db: tdb.db, path: full, asOf: AS_OF }).run('full');
+      const diff = await diffWarehouses(path, full);
+      expect(Object.entries(diff).filter(([, [a, b]]) => a || b)).toEqual([]);
+    } finally {
+      await tdb.drop();
     }
   });
 });
