@@ -18,7 +18,9 @@ import { createDb } from '../src/app/database';
 import { seedCommerce } from '../src/seed/generators/commerce.generator';
 import { WarehouseLoader } from '../warehouse/loader';
 import { modelFiles } from '../warehouse/models';
-import { convertedSql, REPORTS } from '../warehouse/reports';
+import { REPORTS } from '../warehouse/reports';
+import { ReportService } from '../src/warehouse/report.service';
+import type { AppConfig } from '../src/app/config';
 import { SOURCES } from '../warehouse/sources';
 
 const arg = (name: string, dflt: string) => {
@@ -115,6 +117,52 @@ async function copyBaseTablesToPg(duck: DuckDBConnection, db: Knex, dir: string)
   }
 }
 
+/**
+ * The indexes a PostgreSQL warehouse would carry in production: keys of dims and facts and the
+ * foreign keys / month columns marts and reports join or filter on. Marts then run on an indexed
+ * PostgreSQL, so the DuckDB speed-up is not measured against a bare heap.
+ */
+const PG_INDEXES: Array<[string, string]> = [
+  ['dim_customer', 'customer_id'],
+  ['dim_product', 'product_id'],
+  ['dim_date', 'date'],
+  ['dim_date', 'month'],
+  ['dim_currency', 'currency'],
+  ['dim_fx_day', 'currency, date'],
+  ['fct_invoice', 'invoice_id'],
+  ['fct_invoice', 'customer_id'],
+  ['fct_invoice', 'month'],
+  ['fct_invoice', 'status'],
+  ['fct_invoice_line', 'line_id'],
+  ['fct_invoice_line', 'invoice_id'],
+  ['fct_invoice_line', 'month'],
+  ['fct_payment', 'payment_id'],
+  ['fct_payment', 'invoice_id'],
+  ['fct_payment', 'customer_id'],
+  ['fct_payment', 'month'],
+  ['fct_refund', 'refund_id'],
+  ['fct_refund', 'payment_id'],
+  ['fct_dispute', 'dispute_id'],
+  ['fct_payout', 'payout_id'],
+  ['fct_balance_transaction', 'payout_id'],
+  ['fct_collection_line', 'source_id'],
+  ['fct_collection_line', 'invoice_id'],
+  ['fct_collection_line', 'month'],
+  ['fct_subscription_period', 'customer_id'],
+  ['fct_subscription_period', 'subscription_id'],
+  ['fct_sync_link', 'connection_id, object, local_id'],
+  ['fct_external_record', 'connection_id, external_id'],
+];
+
+async function indexPgBaseTables(db: Knex) {
+  for (const [table, cols] of PG_INDEXES) {
+    const exists = await db.raw(`SELECT to_regclass(?) AS t`, [table]);
+    if (!exists.rows[0].t) continue;
+    const name = `${table}_${cols.replace(/\W+/g, '_')}_idx`;
+    await db.raw(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${cols})`);
+  }
+}
+
 function pgSql(sql: string) {
   return sql.replace(
     /CREATE OR REPLACE TABLE (\w+) AS/,
@@ -173,15 +221,21 @@ async function main() {
 
     // The same mart SQL on the same base tables in PostgreSQL.
     await copyBaseTablesToPg(duck, db, dir);
+    await indexPgBaseTables(db);
     await db.raw(`SET work_mem = '256MB'`);
     const speedups: number[] = [];
     for (const m of martStatements()) {
-      const t1 = performance.now();
-      await duck.run(m.sql);
-      const duckMs = ms(t1);
-      const t2 = performance.now();
-      await db.raw(pgSql(m.sql));
-      const pgMs = ms(t2);
+      // Warm on both sides: each engine runs the statement twice, the faster run counts.
+      let duckMs = Infinity;
+      let pgMs = Infinity;
+      for (let run = 0; run < 2; run++) {
+        const t1 = performance.now();
+        await duck.run(m.sql);
+        duckMs = Math.min(duckMs, ms(t1));
+        const t2 = performance.now();
+        await db.raw(pgSql(m.sql));
+        pgMs = Math.min(pgMs, ms(t2));
+      }
       const empty =
         Number((await duck.runAndReadAll(`SELECT count(*) FROM ${m.table}`)).getRowsJS()[0][0]) === 0;
       const x = pgMs / duckMs;
@@ -211,28 +265,30 @@ async function main() {
       inc.rows,
     );
 
-    // Reports served from the marts (read-only instance, bound parameters, currency conversion).
-    const ro = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    // Reports served from the marts the way the API serves them (ReportService: parameter
+    // validation, read-only instance, bound parameters, currency conversion, rows read into JS and
+    // the JSON body serialised), at the default page size.
+    const reports = new ReportService({ warehousePath: path } as AppConfig);
     let worst = 0;
     for (const def of REPORTS) {
       const times: number[] = [];
       for (let i = 0; i < 60; i++) {
-        const conn = await ro.connect();
-        const values: Record<string, unknown> = { limit: 10_000 };
-        if (def.money.length) values.currency = i % 2 ? 'EUR' : 'USD';
-        for (const p of def.params)
-          if (p.name !== 'currency')
-            values[p.name] = p.name === 'from' ? '2025-07-01' : p.name === 'to' ? '2026-06-01' : null;
+        const query: Record<string, string> = {};
+        if (def.money.length) query.currency = i % 2 ? 'EUR' : 'USD';
+        for (const p of def.params) {
+          if (p.name === 'from') query.from = '2025-07';
+          if (p.name === 'to') query.to = '2026-06';
+        }
         const t1 = performance.now();
-        await conn.runAndReadAll(convertedSql(def), values as any);
+        const out = await reports.run(def.name, query);
+        JSON.stringify({ ...out.meta, columns: out.result.columns, rows: out.result.rows });
         times.push(ms(t1));
-        conn.closeSync();
       }
       const [p50, p95] = [pct(times.slice(10), 0.5), pct(times.slice(10), 0.95)];
       worst = Math.max(worst, p95);
       log(`  report ${def.name.padEnd(20)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms`);
     }
-    ro.closeSync();
+    reports.onModuleDestroy();
     figures.report_p95_ms_max = +worst.toFixed(1);
   } finally {
     await db.destroy();

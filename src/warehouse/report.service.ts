@@ -35,6 +35,7 @@ function paramSchema(def: ReportDef) {
   const shape: Record<string, z.ZodType> = {
     format: z.enum(REPORT_FORMATS).default('json'),
     limit: z.coerce.number().int().min(1).max(REPORT_ROWS.max).default(REPORT_ROWS.default),
+    offset: z.coerce.number().int().min(0).default(0),
   };
   for (const p of def.params) {
     if (p.type === 'month') shape[p.name] = monthParam.optional();
@@ -82,6 +83,8 @@ export class ReportService implements OnModuleDestroy {
       source: r.source,
       formats: REPORT_FORMATS,
       limit: REPORT_ROWS,
+      paging:
+        '`limit` rows per page (default 1,000) from `offset` (default 0) in the report order; a full page returns `next_offset`',
       parameters: r.params.map((p) => ({
         name: p.name,
         type: p.type,
@@ -115,7 +118,13 @@ export class ReportService implements OnModuleDestroy {
       await conn.runAndReadAll(`SELECT reporting_currency, CAST(as_of AS VARCHAR) AS as_of FROM wh_settings`)
     ).getRowObjectsJS()[0];
     const currency = (params.currency as string | undefined) ?? (settings.reporting_currency as string);
-    const values: Record<string, any> = { limit: params.limit };
+    // One row past the page tells whether there is a next one (JSON/CSV/Arrow; Parquet exports
+    // take exactly `limit` rows).
+    const parquet = params.format === 'parquet';
+    const values: Record<string, any> = {
+      limit: parquet ? params.limit : params.limit + 1,
+      offset: params.offset,
+    };
     if (def.money.length) {
       const known = (
         await conn.runAndReadAll(
@@ -136,7 +145,7 @@ export class ReportService implements OnModuleDestroy {
       report: def.name,
       currency: def.money.length ? currency : null,
       as_of: settings.as_of,
-      parameters: values,
+      parameters: { ...values, limit: params.limit },
     };
     if (params.format === 'parquet') {
       // Bound parameters stay bound: materialise into a temp table, then COPY that to Parquet.
@@ -151,7 +160,13 @@ export class ReportService implements OnModuleDestroy {
       }
     }
     const result = readResult(await conn.runAndReadAll(sql, values));
-    return { format: params.format as ReportFormat, result, meta };
+    const more = result.rows.length > params.limit;
+    if (more) result.rows.length = params.limit;
+    return {
+      format: params.format as ReportFormat,
+      result,
+      meta: { ...meta, next_offset: more ? params.offset + params.limit : null },
+    };
   }
 }
 

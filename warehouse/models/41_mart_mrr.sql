@@ -63,7 +63,10 @@ SELECT w.customer_id, w.cohort_month, w.month, w.mrr_minor, w.prev_mrr_minor,
          WHEN w.mrr_minor > 0 THEN 'retained'
          ELSE 'inactive'
        END AS movement
-FROM series w CROSS JOIN wh_settings s;
+FROM series w CROSS JOIN wh_settings s
+-- Stored in report order: a page of the mrr_customers report (ORDER BY month, customer_id LIMIT n)
+-- then reads only the first row groups of its month range.
+ORDER BY w.month, w.customer_id;
 
 CREATE OR REPLACE TABLE mart_mrr_monthly AS
 SELECT month,

@@ -30,7 +30,8 @@ SELECT s.as_of, a.customer_id, coalesce(c.segment, 'unknown') AS segment,
        CAST(a.open_minor AS BIGINT) AS open_minor
 FROM agg a
 CROSS JOIN s
-LEFT JOIN dim_customer c ON c.customer_id = a.customer_id;
+LEFT JOIN dim_customer c ON c.customer_id = a.customer_id
+ORDER BY a.customer_id, bucket;
 
 -- DSO = receivables at month end / billed in the month × days in the month.
 CREATE OR REPLACE TABLE mart_dso_monthly AS

@@ -140,6 +140,12 @@ describe('reports API and analyst SQL', () => {
     expect(usd.body).toMatchObject({ report: 'mrr', currency: 'USD', as_of: AS_OF });
     const two = await svc.request('GET', '/api/v1/reports/mrr?limit=2', { role: 'analyst' });
     expect(two.body.rows.map((r: any) => r.month)).toEqual(['2024-01-01', '2024-02-01']);
+    // Paging: a full page says where the next starts; the next page continues the report order.
+    expect(two.body.next_offset).toBe(2);
+    const next = await svc.request('GET', '/api/v1/reports/mrr?limit=2&offset=2', { role: 'analyst' });
+    expect(next.body.rows.map((r: any) => r.month)).toEqual(['2024-03-01', '2024-04-01']);
+    expect(next.body.parameters).toMatchObject({ limit: 2, offset: 2 });
+    expect(usd.body.next_offset).toBeNull();
     expect(usd.body.rows.map((r: any) => [r.month, r.mrr_minor])).toEqual([
       ['2025-01-01', 95333],
       ['2025-02-01', 97333],
@@ -237,6 +243,7 @@ describe('reports API and analyst SQL', () => {
     ['/api/v1/reports/revenue?product_id=abc', 400, 'product_id'],
     ['/api/v1/reports/revenue?segment=huge', 400, 'segment'],
     ['/api/v1/reports/mrr?limit=0', 400, 'limit'],
+    ['/api/v1/reports/mrr?offset=-1', 400, 'offset'],
   ])('GET %s → %i problem naming the field', async (url, status, field) => {
     const res = await svc.request('GET', url, { role: 'analyst' });
     expect(res.status).toBe(status);
