@@ -7,6 +7,7 @@ import * as m0004 from './0004_warehouse';
 import * as m0007 from './0007_payments';
 import * as m0008 from './0008_warehouse_payments';
 import * as m0009 from './0009_contacts_write_path';
+import * as m0010 from './0010_invoice_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_payments': m0007,
   '0008_warehouse_payments': m0008,
   '0009_contacts_write_path': m0009,
+  '0010_invoice_index': m0010,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -6,6 +18,9 @@ import { Access, Actor } from '../app/auth/access';
 import { CurrentActor } from '../app/auth/actor.decorator';
 import { id, jsonSchema, parseOrThrow } from '../app/crud/schema-kit';
 import { Problem } from '../app/problem';
+import { invoiceIndex } from '../app/query/catalog';
+import type { IndexQueryService } from '../app/query/index-query.service';
+import { INDEX_QUERY } from '../app/query/view-source';
 import { BillingDocumentService } from './billing-document.service';
 import { InvoicePaymentService } from './invoice-payment.service';
 import { InvoiceService } from './invoice.service';
@@ -13,7 +28,6 @@ import {
   createInvoice,
   creditNote,
   finalizeInvoice,
-  listQuery,
   markPaid,
   uncollectible,
   updateInvoice,
@@ -31,6 +45,24 @@ function parseIfMatch(raw: string | undefined): number | undefined {
   return Number(v);
 }
 
+const shorthands = z.object({
+  status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']).optional(),
+  company_id: z.coerce.number().pipe(id).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  after: z.never({ error: 'is replaced by cursor (paging.next of the previous page)' }).optional(),
+});
+
+/** The list's older query parameters, kept as shorthands for filters of the index endpoint. */
+function invoiceShorthands(q: Record<string, unknown>): Record<string, unknown> {
+  const { status, company_id, overdue, after, ...rest } = q;
+  const s = parseOrThrow(shorthands, { status, company_id, overdue, after });
+  const out: Record<string, unknown> = { ...rest };
+  if (s.status) out['filter[status][eq]'] = s.status;
+  if (s.company_id) out['filter[company_id][eq]'] = String(s.company_id);
+  if (s.overdue) out[`filter[overdue_since][${s.overdue === 'true' ? 'is_not_empty' : 'is_empty'}]`] = 'true';
+  return out;
+}
+
 const templateQuery = z.strictObject({ template_id: z.coerce.number().pipe(id).optional() });
 
 @ApiTags('invoices')
@@ -41,13 +73,18 @@ export class InvoiceController {
     private readonly invoices: InvoiceService,
     private readonly payments: InvoicePaymentService,
     private readonly documents: BillingDocumentService,
+    @Inject(INDEX_QUERY) private readonly index: IndexQueryService,
   ) {}
 
   @Get()
   @Access('read')
-  @ApiOperation({ summary: 'List invoices (filter by status, overdue, company_id; page with after)' })
-  list(@Query() q: unknown) {
-    return this.invoices.list(parseOrThrow(listQuery, q));
+  @ApiOperation({
+    summary:
+      'List invoices: the filter language (docs/filters.md), sort, fields, cursor, count; ' +
+      'status=, company_id= and overdue=true|false are shorthands for the matching filters',
+  })
+  list(@Query() q: Record<string, unknown>, @CurrentActor() actor: Actor) {
+    return this.index.listJson(invoiceIndex, invoiceShorthands(q ?? {}), actor);
   }
 
   @Post()

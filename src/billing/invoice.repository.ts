@@ -38,21 +38,6 @@ export class InvoiceRepository {
     return row;
   }
 
-  async list(
-    db: Db,
-    q: { limit: number; after?: number; status?: string; overdue?: boolean; company_id?: number },
-  ): Promise<InvoiceRow[]> {
-    const query = db('invoices').whereNull('archived_at').orderBy('id').limit(q.limit);
-    if (q.after) query.where('id', '>', q.after);
-    if (q.status) query.where('status', q.status);
-    if (q.company_id) query.where('company_id', q.company_id);
-    if (q.overdue !== undefined) {
-      if (q.overdue) query.whereNotNull('overdue_since');
-      else query.whereNull('overdue_since');
-    }
-    return query;
-  }
-
   async lines(db: Db, invoiceId: number): Promise<LineRow[]> {
     return db('line_items')
       .where({ owner_type: 'invoice', owner_id: invoiceId })

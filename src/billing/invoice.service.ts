@@ -41,14 +41,6 @@ export class InvoiceService {
     return this.expand(this.db, invoice);
   }
 
-  async list(q: { limit: number; after?: number; status?: string; overdue?: string; company_id?: number }) {
-    const rows = await this.repo.list(this.db, {
-      ...q,
-      overdue: q.overdue === undefined ? undefined : q.overdue === 'true',
-    });
-    return { results: rows, paging: rows.length === q.limit ? { after: rows[rows.length - 1].id } : {} };
-  }
-
   async create(actor: Actor, body: CreateInvoice) {
     return this.db.transaction(async (trx) => {
       await this.checkRefs(trx, body);

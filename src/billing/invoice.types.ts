@@ -104,14 +104,6 @@ export const creditNote = z.strictObject({
   payment_id: id.optional(),
 });
 
-export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  after: z.coerce.number().int().positive().optional(),
-  status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']).optional(),
-  overdue: z.enum(['true', 'false']).optional(),
-  company_id: z.coerce.number().int().positive().optional(),
-});
-
 /** Days added to the issue date by each net term. */
 export const TERM_DAYS: Record<Terms, number | null> = {
   due_on_receipt: 0,

@@ -1,4 +1,4 @@
-import { tableIndex } from './index-def';
+import { sortableTimestamps, tableIndex } from './index-def';
 import type { FieldSpec } from './filter.types';
 
 /**
@@ -60,22 +60,26 @@ export const invoiceIndex = tableIndex(
   'invoice',
   'invoices',
   {
+    defaultSort: 'id',
     fields: {
-      number: { type: 'text' },
+      ...sortableTimestamps('created_at'),
+      number: { type: 'text', sortable: true },
       status: { type: 'enum', values: ['draft', 'open', 'paid', 'void', 'uncollectible'] },
       currency: { type: 'text' },
       total: { type: 'money', column: 'total_minor', currency: 'currency' },
       amount_due: { type: 'money', column: 'amount_due_minor', currency: 'currency' },
       total_minor: { type: 'int' },
-      amount_due_minor: { type: 'int' },
-      issue_date: { type: 'date' },
-      due_date: { type: 'date' },
+      amount_due_minor: { type: 'int', sortable: true },
+      issue_date: { type: 'date', sortable: true },
+      due_date: { type: 'date', sortable: true },
+      overdue_since: { type: 'date' },
       source: { type: 'enum', values: ['quote', 'subscription', 'payment_link', 'manual'] },
       company_id: ref,
       contact_id: ref,
       deal_id: ref,
     },
   },
+  // Every document column except public_token (the pay page's secret, on the single record only).
   [
     'number',
     'status',
@@ -87,9 +91,32 @@ export const invoiceIndex = tableIndex(
     'issue_date',
     'due_date',
     'source',
+    'source_id',
+    'subtotal_minor',
+    'discount_minor',
+    'tax_minor',
     'total_minor',
-    'amount_due_minor',
     'amount_paid_minor',
+    'amount_due_minor',
+    'memo',
+    'number_prefix',
+    'document_discount_type',
+    'document_discount_value',
+    'document_fees_minor',
+    'fees_minor',
+    'net_minor',
+    'amount_credited_minor',
+    'tax_summary',
+    'rounding_mode',
+    'rounding_level',
+    'template_id',
+    'finalized_at',
+    'sent_at',
+    'paid_at',
+    'voided_at',
+    'void_reason',
+    'uncollectible_at',
+    'overdue_since',
   ],
 );
 
