@@ -38,9 +38,11 @@ CREATE OR REPLACE TABLE dim_fx_day AS
 WITH cur AS (
   SELECT DISTINCT currency FROM (
     SELECT currency FROM stg_fx_rates
-    UNION ALL SELECT currency FROM stg_invoices
-    UNION ALL SELECT currency FROM stg_payments
-    UNION ALL SELECT currency FROM stg_subscriptions
+    -- = the currencies of stg_invoices/stg_payments/stg_subscriptions (their joins never add or
+    -- drop rows), read without the joins: an incremental refresh recomputes this often.
+    UNION ALL SELECT upper(currency) FROM raw_invoices WHERE archived_at IS NULL
+    UNION ALL SELECT upper(currency) FROM raw_payments WHERE archived_at IS NULL
+    UNION ALL SELECT upper(currency) FROM raw_subscriptions WHERE archived_at IS NULL
     UNION ALL SELECT upper(currency) FROM raw_refunds
     UNION ALL SELECT upper(currency) FROM raw_disputes
     UNION ALL SELECT upper(currency) FROM raw_payouts
