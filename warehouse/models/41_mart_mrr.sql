@@ -69,18 +69,29 @@ FROM series w CROSS JOIN wh_settings s
 ORDER BY w.month, w.customer_id;
 
 CREATE OR REPLACE TABLE mart_mrr_monthly AS
+-- Aggregate per month × movement first (plain sums over the customer rows), then pivot the few
+-- movement rows of each month into columns.
+WITH by_movement AS (
+  SELECT month, movement,
+         sum(mrr_minor) AS mrr_minor,
+         sum(delta_minor) AS delta_minor,
+         sum(CASE WHEN mrr_minor > 0 THEN 1 ELSE 0 END) AS customers,
+         count(*) AS rows_n
+  FROM mart_mrr_customer_monthly
+  GROUP BY month, movement
+)
 SELECT month,
        CAST(sum(mrr_minor) AS BIGINT) AS mrr_minor,
        CAST(sum(mrr_minor) * 12 AS BIGINT) AS arr_minor,
-       CAST(sum(CASE WHEN mrr_minor > 0 THEN 1 ELSE 0 END) AS BIGINT) AS customers,
+       CAST(sum(customers) AS BIGINT) AS customers,
        CAST(sum(CASE WHEN movement = 'new' THEN delta_minor ELSE 0 END) AS BIGINT) AS new_minor,
        CAST(sum(CASE WHEN movement = 'expansion' THEN delta_minor ELSE 0 END) AS BIGINT) AS expansion_minor,
        CAST(sum(CASE WHEN movement = 'contraction' THEN delta_minor ELSE 0 END) AS BIGINT) AS contraction_minor,
        CAST(sum(CASE WHEN movement = 'churn' THEN delta_minor ELSE 0 END) AS BIGINT) AS churn_minor,
        CAST(sum(CASE WHEN movement = 'reactivation' THEN delta_minor ELSE 0 END) AS BIGINT) AS reactivation_minor,
        CAST(sum(delta_minor) AS BIGINT) AS net_new_minor,
-       CAST(sum(CASE WHEN movement = 'new' THEN 1 ELSE 0 END) AS BIGINT) AS new_customers,
-       CAST(sum(CASE WHEN movement = 'churn' THEN 1 ELSE 0 END) AS BIGINT) AS churned_customers,
-       CAST(sum(CASE WHEN movement = 'reactivation' THEN 1 ELSE 0 END) AS BIGINT) AS reactivated_customers
-FROM mart_mrr_customer_monthly
+       CAST(sum(CASE WHEN movement = 'new' THEN rows_n ELSE 0 END) AS BIGINT) AS new_customers,
+       CAST(sum(CASE WHEN movement = 'churn' THEN rows_n ELSE 0 END) AS BIGINT) AS churned_customers,
+       CAST(sum(CASE WHEN movement = 'reactivation' THEN rows_n ELSE 0 END) AS BIGINT) AS reactivated_customers
+FROM by_movement
 GROUP BY month;

@@ -25,17 +25,18 @@ FROM mart_mrr_monthly m
 LEFT JOIN base b ON b.month = m.month;
 
 CREATE OR REPLACE TABLE mart_cohorts AS
+-- Aggregate per cohort × month first; months since the cohort month is computed on those rows.
 WITH agg AS (
   SELECT cohort_month, month,
-         (CAST(EXTRACT(YEAR FROM month) AS INTEGER) - CAST(EXTRACT(YEAR FROM cohort_month) AS INTEGER)) * 12
-           + CAST(EXTRACT(MONTH FROM month) AS INTEGER) - CAST(EXTRACT(MONTH FROM cohort_month) AS INTEGER) AS months_since,
          count(*) AS cohort_customers,
          sum(CASE WHEN mrr_minor > 0 THEN 1 ELSE 0 END) AS active_customers,
          sum(mrr_minor) AS mrr_minor
   FROM mart_mrr_customer_monthly
   GROUP BY cohort_month, month
 )
-SELECT cohort_month, month, months_since,
+SELECT cohort_month, month,
+       (CAST(EXTRACT(YEAR FROM month) AS INTEGER) - CAST(EXTRACT(YEAR FROM cohort_month) AS INTEGER)) * 12
+         + CAST(EXTRACT(MONTH FROM month) AS INTEGER) - CAST(EXTRACT(MONTH FROM cohort_month) AS INTEGER) AS months_since,
        CAST(cohort_customers AS BIGINT) AS cohort_customers,
        CAST(active_customers AS BIGINT) AS active_customers,
        CAST(mrr_minor AS BIGINT) AS mrr_minor,
