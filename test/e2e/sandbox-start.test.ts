@@ -81,11 +81,15 @@ describe('npm start with no environment: Stripe sandbox and demo payments', () =
         expect.arrayContaining([expect.objectContaining({ name: 'Stripe sandbox', vendor: 'stripe' })]),
       );
 
-      // The background pull: the payouts come last in a backfill, so once they are in, all is.
+      // The background pull streams every object list at once: wait until each kind has arrived.
       await until(
-        'demo payouts',
+        'demo payouts, refunds and disputes',
         120000,
-        async () => ((await get('/api/v1/payouts')).results.length ? true : undefined),
+        async () => {
+          for (const path of ['/api/v1/payouts', '/api/v1/refunds', '/api/v1/disputes'])
+            if (!(await get(path)).results.length) return undefined;
+          return true;
+        },
         first.out,
       );
       const payments = (await get('/api/v1/payments?limit=100')).results;
