@@ -23,28 +23,45 @@ interface Scoped {
 
 const IN = (col: string, scope: string) => `${col} IN (SELECT k FROM ${scope})`;
 
+// Shadows filter RAW tables where the staging view joins big tables (stg_payments joins every
+// invoice to find a customer): a filter on the view would still compute the whole join, a
+// filter on its raw inputs makes the view small. The filtered raw rows are exactly those the
+// slice's staging rows come from (the payment, its invoice; contacts and companies unfiltered).
+const PAYMENT_INPUTS = (scope: string) => ({
+  raw_payments: IN('id', scope),
+  raw_invoices: `id IN (SELECT invoice_id FROM raw_payments)`, // the shadow above: its payments' invoices
+});
+
 const SCOPED: Record<string, Scoped> = {
   fct_invoice: {
     key: 'invoice_id',
     scope: '_aff_invoice',
-    shadows: { stg_invoices: IN('invoice_id', '_aff_invoice') },
+    shadows: { raw_invoices: IN('id', '_aff_invoice') },
   },
   fct_invoice_line: {
     key: 'invoice_id',
     scope: '_aff_invoice',
-    shadows: { stg_invoice_lines: IN('invoice_id', '_aff_invoice') },
+    shadows: {
+      stg_invoice_lines: IN('invoice_id', '_aff_invoice'),
+      fct_invoice: IN('invoice_id', '_aff_invoice'),
+    },
     feeds: ['_aff_month_revenue'],
   },
   fct_payment: {
     key: 'payment_id',
     scope: '_aff_payment',
-    shadows: { stg_payments: IN('payment_id', '_aff_payment') },
+    shadows: PAYMENT_INPUTS('_aff_payment'),
     feeds: ['_aff_month_payments'],
   },
   fct_refund: {
     key: 'payment_id',
     scope: '_aff_payment_rows',
-    shadows: { stg_refunds: IN('payment_id', '_aff_payment_rows') },
+    shadows: { raw_refunds: IN('payment_id', '_aff_payment_rows'), ...PAYMENT_INPUTS('_aff_payment_rows') },
+  },
+  fct_dispute: {
+    key: 'payment_id',
+    scope: '_aff_payment_rows',
+    shadows: { raw_disputes: IN('payment_id', '_aff_payment_rows'), ...PAYMENT_INPUTS('_aff_payment_rows') },
   },
   // source_id is a payment id (kind collected) or a refund id (kind refunded): the scope holds
   // both kinds of id, and the slice is every row whose source_id is in it, of either kind. An id
@@ -56,8 +73,8 @@ const SCOPED: Record<string, Scoped> = {
     shadows: {
       fct_payment: IN('payment_id', '_aff_collection'),
       fct_refund: IN('refund_id', '_aff_collection'),
-      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM stg_payments WHERE ${IN('payment_id', '_aff_collection')}
-                         UNION SELECT invoice_id FROM stg_refunds WHERE ${IN('refund_id', '_aff_collection')})`,
+      // The two shadows above (already rebuilt facts): the invoices of the money in scope.
+      fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM fct_payment UNION SELECT invoice_id FROM fct_refund)`,
     },
     feeds: ['_aff_month_revenue'],
   },
@@ -93,13 +110,28 @@ const AFFECTED_SQL = [
    UNION SELECT invoice_id FROM fct_invoice_line WHERE line_id IN ${ids('line_items')}
    UNION SELECT invoice_id FROM stg_invoice_lines WHERE line_id IN ${ids('line_items')}
    UNION SELECT id FROM raw_invoices WHERE contact_id IN ${ids('contacts')}`,
+  // New-state customers of the invoices and payments that can change, computed like
+  // stg_invoices / stg_payments but joining only the rows involved (those views join whole tables).
+  `CREATE OR REPLACE TEMP TABLE _new_invoice AS
+   WITH i AS (SELECT id, company_id, contact_id FROM raw_invoices
+              WHERE ${IN('id', '_aff_invoice')} AND archived_at IS NULL)
+   SELECT i.id AS invoice_id, coalesce(i.company_id, c.company_id) AS customer_id
+   FROM i LEFT JOIN (SELECT id, company_id FROM raw_contacts WHERE id IN (SELECT contact_id FROM i)) c
+     ON c.id = i.contact_id`,
+  `CREATE OR REPLACE TEMP TABLE _new_payment AS
+   WITH p AS (SELECT id, company_id, contact_id, invoice_id FROM raw_payments
+              WHERE (id IN ${ids('payments')} OR ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')})
+                AND archived_at IS NULL)
+   SELECT p.id AS payment_id, coalesce(p.company_id, c.company_id, i.company_id) AS customer_id
+   FROM p
+   LEFT JOIN (SELECT id, company_id FROM raw_contacts WHERE id IN (SELECT contact_id FROM p)) c ON c.id = p.contact_id
+   LEFT JOIN (SELECT id, company_id FROM raw_invoices WHERE id IN (SELECT invoice_id FROM p)) i ON i.id = p.invoice_id`,
   `CREATE OR REPLACE TEMP TABLE _aff_customer AS
    SELECT id AS k FROM _ids_companies
    UNION SELECT customer_id FROM fct_invoice WHERE ${IN('invoice_id', '_aff_invoice')}
-   UNION SELECT customer_id FROM stg_invoices WHERE ${IN('invoice_id', '_aff_invoice')}
+   UNION SELECT customer_id FROM _new_invoice
    UNION SELECT customer_id FROM fct_payment WHERE payment_id IN ${ids('payments')} OR ${IN('invoice_id', '_aff_invoice')}
-   UNION SELECT customer_id FROM stg_payments
-         WHERE payment_id IN ${ids('payments')} OR ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')}
+   UNION SELECT customer_id FROM _new_payment
    UNION SELECT f.customer_id FROM fct_payment f JOIN raw_payments p ON p.id = f.payment_id WHERE p.contact_id IN ${ids('contacts')}
    UNION SELECT customer_id FROM fct_subscription_period
          WHERE subscription_id IN ${ids('subscriptions')} OR line_id IN ${ids('line_items')}
@@ -110,23 +142,27 @@ const AFFECTED_SQL = [
          WHERE r.contact_id IN ${ids('contacts')}
    UNION SELECT s.customer_id FROM stg_subscriptions s JOIN raw_subscriptions r ON r.id = s.subscription_id
          WHERE r.contact_id IN ${ids('contacts')}`,
-  // Row-level: payments whose own fact rows can change (collections and refunds depend on these only).
+  // Row-level: payments whose own fact rows (and their refunds' and disputes') can change.
   `CREATE OR REPLACE TEMP TABLE _aff_payment_rows AS
    SELECT id AS k FROM _ids_payments
    UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')}
-   UNION SELECT payment_id FROM stg_payments WHERE ${IN('invoice_id', '_aff_invoice')} OR contact_id IN ${ids('contacts')}
+   UNION SELECT payment_id FROM _new_payment
    UNION SELECT payment_id FROM fct_refund WHERE refund_id IN ${ids('refunds')}
-   UNION SELECT payment_id FROM raw_refunds r JOIN ${ids('refunds')} x ON x.id = r.id`,
+   UNION SELECT payment_id FROM raw_refunds WHERE id IN ${ids('refunds')}
+   UNION SELECT payment_id FROM fct_dispute WHERE dispute_id IN ${ids('disputes')}
+   UNION SELECT payment_id FROM raw_disputes WHERE id IN ${ids('disputes')}`,
   // Collection rows to rebuild: those payments, and every refund of them (before and after).
   `CREATE OR REPLACE TEMP TABLE _aff_collection AS
    SELECT k FROM _aff_payment_rows
    UNION SELECT refund_id FROM fct_refund WHERE ${IN('payment_id', '_aff_payment_rows')}
    UNION SELECT id FROM raw_refunds WHERE ${IN('payment_id', '_aff_payment_rows')}`,
-  // Whole customers, so "new vs returning" (first successful payment) sees all their payments.
+  // Whole customers, so "new vs returning" (first successful payment) sees all their payments:
+  // a payment's customer only moves if the payment, its contact or its invoice changed, i.e.
+  // if it is in _new_payment; every other payment still has its previous fact's customer.
   `CREATE OR REPLACE TEMP TABLE _aff_payment AS
    SELECT k FROM _aff_payment_rows
    UNION SELECT payment_id FROM fct_payment WHERE ${IN('customer_id', '_aff_customer')}
-   UNION SELECT payment_id FROM stg_payments WHERE ${IN('customer_id', '_aff_customer')}`,
+   UNION SELECT payment_id FROM _new_payment WHERE ${IN('customer_id', '_aff_customer')}`,
   // Months whose mart rows may change. Fact rebuilds add the months of the rows they actually
   // changed (old and new); a company change can move all its revenue to another segment.
   `CREATE OR REPLACE TEMP TABLE _aff_month_revenue AS
