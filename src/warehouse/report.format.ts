@@ -39,19 +39,50 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+const identity = (v: unknown) => v;
+const bigintPlain = (v: unknown) => (typeof v === 'bigint' ? plain(v) : v);
+const isoDay = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : plain(v));
+
+/** One converter per column type, chosen once per result (not per value). */
+function converter(typeId: DuckDBTypeId): (v: unknown) => unknown {
+  switch (typeId) {
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+      return bigintPlain;
+    case DuckDBTypeId.DATE:
+      return isoDay;
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.BOOLEAN:
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return identity;
+    default:
+      return plain;
+  }
+}
+
+/** Rows as objects, read column by column (a report page is read into JS on every request). */
 export function readResult(reader: DuckDBResultReader): ResultSet {
   const names = reader.columnNames();
   const types = reader.columnTypes();
   const columns = names.map((name, i) => ({ name, type: types[i].toString() }));
-  const dateCols = new Set(names.filter((_, i) => types[i].typeId === DuckDBTypeId.DATE));
-  const rows = reader.getRowObjectsJS().map((r) => {
+  const convert = types.map((t) => converter(t.typeId));
+  const data = reader.getColumnsJS();
+  const n = reader.currentRowCount;
+  const rows: Array<Record<string, unknown>> = new Array(n);
+  for (let i = 0; i < n; i++) {
     const o: Record<string, unknown> = {};
-    for (const n of names) {
-      const v = r[n];
-      o[n] = dateCols.has(n) && v instanceof Date ? v.toISOString().slice(0, 10) : plain(v);
-    }
-    return o;
-  });
+    for (let j = 0; j < names.length; j++) o[names[j]] = convert[j](data[j][i]);
+    rows[i] = o;
+  }
   return { columns, rows };
 }
 

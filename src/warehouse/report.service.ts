@@ -114,8 +114,15 @@ export class ReportService implements OnModuleDestroy {
     def: ReportDef,
     params: Record<string, any>,
   ): Promise<ReportOutput> {
+    // Settings and whether the requested currency has rates, in one round trip.
     const settings = (
-      await conn.runAndReadAll(`SELECT reporting_currency, CAST(as_of AS VARCHAR) AS as_of FROM wh_settings`)
+      await conn.runAndReadAll(
+        `SELECT s.reporting_currency, CAST(s.as_of AS VARCHAR) AS as_of,
+                (SELECT bool_and(f.to_report IS NOT NULL) FROM dim_fx_day f
+                 WHERE f.currency = coalesce($c, s.reporting_currency)) AS ok
+         FROM wh_settings s`,
+        { c: (params.currency as string | undefined) ?? null },
+      )
     ).getRowObjectsJS()[0];
     const currency = (params.currency as string | undefined) ?? (settings.reporting_currency as string);
     // One row past the page tells whether there is a next one (JSON/CSV/Arrow; Parquet exports
@@ -126,13 +133,7 @@ export class ReportService implements OnModuleDestroy {
       offset: params.offset,
     };
     if (def.money.length) {
-      const known = (
-        await conn.runAndReadAll(
-          `SELECT bool_and(to_report IS NOT NULL) AS ok FROM dim_fx_day WHERE currency = $c`,
-          { c: currency },
-        )
-      ).getRowObjectsJS()[0];
-      if (known.ok !== true) {
+      if (settings.ok !== true) {
         throw Problem.validation([
           { field: 'currency', message: `no exchange rates for ${currency}: add them to fx_rates` },
         ]);
