@@ -78,6 +78,14 @@ const SCOPED: Record<string, Scoped> = {
     },
     feeds: ['_aff_month_revenue'],
   },
+  fct_subscription_period: {
+    key: 'subscription_id',
+    scope: '_aff_subscription',
+    shadows: {
+      raw_subscriptions: IN('id', '_aff_subscription'),
+      stg_subscription_items: IN('subscription_id', '_aff_subscription'),
+    },
+  },
   mart_revenue_monthly: {
     key: 'month',
     scope: '_aff_month_revenue',
@@ -110,6 +118,13 @@ const AFFECTED_SQL = [
    UNION SELECT invoice_id FROM fct_invoice_line WHERE line_id IN ${ids('line_items')}
    UNION SELECT invoice_id FROM stg_invoice_lines WHERE line_id IN ${ids('line_items')}
    UNION SELECT id FROM raw_invoices WHERE contact_id IN ${ids('contacts')}`,
+  // Subscriptions whose periods can change: changed or deleted subscriptions and items (old
+  // and new owner), and those reached through a changed contact.
+  `CREATE OR REPLACE TEMP TABLE _aff_subscription AS
+   SELECT id AS k FROM _ids_subscriptions
+   UNION SELECT subscription_id FROM fct_subscription_period WHERE line_id IN ${ids('line_items')}
+   UNION SELECT owner_id FROM raw_line_items WHERE owner_type = 'subscription' AND id IN ${ids('line_items')}
+   UNION SELECT id FROM raw_subscriptions WHERE contact_id IN ${ids('contacts')}`,
   // New-state customers of the invoices and payments that can change, computed like
   // stg_invoices / stg_payments but joining only the rows involved (those views join whole tables).
   `CREATE OR REPLACE TEMP TABLE _new_invoice AS
