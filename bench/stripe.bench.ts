@@ -14,6 +14,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import knexFactory from 'knex';
 import pino from 'pino';
 import { startStripeEmulator, type StripeEmulator } from '../sandbox/stripe';
@@ -116,11 +117,43 @@ async function main() {
         const made = history(emu);
         log(`${name}: ${JSON.stringify(made)}; pulling`);
         const t = performance.now();
+        const cpu = process.cpuUsage();
         const summary: PullSummary = await pulls.pull(id);
         const s = (performance.now() - t) / 1000;
+        const used = process.cpuUsage(cpu);
+        log(`${name}: this process used ${round((used.user + used.system) / 1e6, 1)} s of CPU`);
+        if (process.env.LL_QUERY_STATS) {
+          // PostgreSQL backends of this database, CPU since they started (same machine only).
+          const pids = await db.raw('select pid from pg_stat_activity where datname = current_database()');
+          let ticks = 0;
+          for (const { pid } of pids.rows as { pid: number }[]) {
+            try {
+              const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+              ticks += Number(f[11]) + Number(f[12]);
+            } catch {
+              /* not visible here */
+            }
+          }
+          log(`${name}: PostgreSQL backends used ${round(ticks / 100, 1)} s of CPU so far`);
+        }
         if (summary.mode !== 'backfill') throw new Error(`expected a backfill, got ${summary.mode}`);
         const payments = Number((await db('payments').where({ connection_id: id }).count({ n: '*' }))[0].n);
         if (payments !== charges) throw new Error(`${name}: ${payments} payments, expected ${charges}`);
+        // Links count as ingested only when right: every charge transaction points at its payment,
+        // which carries its fee and payout; every payout is composed.
+        const { rows: bad } = await db.raw(
+          `select
+             (select count(*)::int from balance_transactions b join payments p on p.processor_id = b.source_external_id
+               where b.connection_id = :id and (b.payment_id is distinct from p.id or p.fee_minor <> b.fee_minor
+                 or (b.payout_id is not null and p.payout_id is distinct from b.payout_id))) as payments,
+             (select count(*)::int from balance_transactions b join refunds r on r.processor_id = b.source_external_id
+               where b.connection_id = :id and (b.refund_id is distinct from r.id
+                 or (b.payout_id is not null and r.payout_id is distinct from b.payout_id))) as refunds,
+             (select count(*)::int from payouts where connection_id = :id and composed_at is null) as payouts`,
+          { id },
+        );
+        if (bad[0].payments || bad[0].refunds || bad[0].payouts)
+          throw new Error(`${name}: links missing ${JSON.stringify(bad[0])}`);
         log(`${name}: ${summary.records} records, ${summary.calls} calls in ${round(s, 1)} s`);
         return { summary, s, counters: emu.control.counters() };
       };

@@ -4,8 +4,8 @@ import type { ListKind, ProcessorRecord, SourcePage } from './payment-source.por
  * The backfill lists charges, refunds, disputes and payouts (with each payout's balance
  * transactions) as independent streams, all at once, under the connection's one rate limiter:
  * while one list waits for its next page, the others' requests use the allowance. Each stream
- * fills a small bounded buffer ahead of the single writer, which takes what has arrived and
- * writes it in short transactions, each with the stream's new position.
+ * fills a small bounded buffer ahead of its writer, which takes what has arrived and writes it in
+ * short transactions, each with the stream's new position (its own sync_cursors row).
  */
 
 /** Where a stream stands: `after` = the list cursor to continue from; `done` once written to the end. */
@@ -16,27 +16,20 @@ export interface StreamPosition {
 
 export type StreamName = ListKind;
 export const STREAMS: StreamName[] = ['charge', 'refund', 'dispute', 'payout'];
+export type Positions = Record<StreamName, StreamPosition>;
 
-export interface BackfillState {
-  /** The newest event before the backfill started: the events cursor resumes from it. */
-  start: string | null;
-  streams: Record<StreamName, StreamPosition>;
-}
+export const startPositions = (): Positions =>
+  Object.fromEntries(STREAMS.map((k) => [k, { after: null, done: false }])) as Positions;
 
-/** Reads a saved state; a cursor of the former one-list-at-a-time format ({kind, next, start}) too. */
-export function parseState(saved: string): BackfillState {
-  const s = JSON.parse(saved) as Partial<BackfillState> & { kind?: ListKind; next?: string | null };
-  if (s.streams) return s as BackfillState;
-  const at = STREAMS.indexOf(s.kind ?? 'charge');
-  const streams = Object.fromEntries(
-    STREAMS.map((k, i) => [k, { after: i === at ? (s.next ?? null) : null, done: i < at }]),
-  ) as Record<StreamName, StreamPosition>;
-  return { start: s.start ?? null, streams };
-}
-
-export function freshState(start: string | null): BackfillState {
-  const streams = Object.fromEntries(STREAMS.map((k) => [k, { after: null, done: false }]));
-  return { start, streams: streams as Record<StreamName, StreamPosition> };
+/**
+ * The positions a cursor of the former one-list-at-a-time format ({kind, next, start}) stands
+ * for: lists before `kind` were done, `kind` continues after `next`, later ones had not begun.
+ */
+export function positionsOfLegacy(kind: ListKind, next: string | null): Positions {
+  const at = STREAMS.indexOf(kind);
+  return Object.fromEntries(
+    STREAMS.map((k, i) => [k, { after: i === at ? next : null, done: i < at }]),
+  ) as Positions;
 }
 
 /** What the writer takes: records, and the stream's position once they are written. */
@@ -51,62 +44,60 @@ export class Aborted extends Error {
   }
 }
 
-/** A bounded queue between one producer and the writer; `changed` wakes the writer. */
+/** A bounded queue between one producer and its writer. */
 export class Buffer {
   private readonly items: Chunk[] = [];
   private closed = false;
   private failure: Error | null = null;
   private aborted = false;
   private space: (() => void)[] = [];
+  private ready: (() => void)[] = [];
 
-  constructor(
-    private readonly capacity: number,
-    private readonly changed: () => void,
-  ) {}
+  constructor(private readonly capacity: number) {}
 
   async put(chunk: Chunk) {
     while (this.items.length >= this.capacity && !this.aborted)
       await new Promise<void>((r) => this.space.push(r));
     if (this.aborted) throw new Aborted();
     this.items.push(chunk);
-    this.changed();
+    wakeAll(this.ready);
   }
 
   end(err?: unknown) {
     this.closed = true;
     if (err && !(err instanceof Aborted))
       this.failure = err instanceof Error ? err : new Error(JSON.stringify(err));
-    this.changed();
+    wakeAll(this.ready);
   }
 
-  /** The producer stops at its next put (the writer gave up). */
+  /** Producer and writer stop (the other writer failed, or the pull is over). */
   abort() {
     this.aborted = true;
-    this.release();
+    wakeAll(this.space);
+    wakeAll(this.ready);
   }
 
-  get size() {
-    return this.items.length;
+  /**
+   * Up to `max` chunks once some have arrived; null once the list was read to its end and all
+   * of it taken. A producer failure surfaces here after the chunks it listed before failing.
+   */
+  async next(max: number): Promise<Chunk[] | null> {
+    for (;;) {
+      if (this.aborted) throw new Aborted();
+      if (this.items.length) {
+        const taken = this.items.splice(0, max);
+        wakeAll(this.space);
+        return taken;
+      }
+      if (this.failure) throw this.failure;
+      if (this.closed) return null;
+      await new Promise<void>((r) => this.ready.push(r));
+    }
   }
+}
 
-  /** Written to the end: closed without error and drained. */
-  get finished() {
-    return this.closed && !this.failure && !this.items.length;
-  }
-
-  /** Up to `max` buffered chunks; a producer failure surfaces here once its chunks are taken. */
-  take(max: number): Chunk[] {
-    if (!this.items.length && this.failure) throw this.failure;
-    const taken = this.items.splice(0, max);
-    this.release();
-    return taken;
-  }
-
-  private release() {
-    const waiting = this.space;
-    this.space = [];
-    for (const w of waiting) w();
-  }
+function wakeAll(waiting: (() => void)[]) {
+  for (const w of waiting.splice(0)) w();
 }
 
 /** Pages a cursor-listed collection into `buffer` from `after` to its end. */

@@ -84,4 +84,53 @@ export class BalanceTxnIngest {
       await this.repo.updateMany(trx, 'refunds', [...rPatches.values()]),
     );
   }
+
+  /**
+   * Links a connection's mirrored transactions with the payments, refunds and disputes written
+   * after them, and carries payout and fee onto payments and refunds that missed them: the closing
+   * step of a backfill whose writers ran side by side (set-based; changed rows are captured).
+   */
+  async relink(ctx: Ctx) {
+    const { trx, connectionId } = ctx;
+    for (const [column, table] of [
+      ['payment_id', 'payments'],
+      ['refund_id', 'refunds'],
+      ['dispute_id', 'disputes'],
+    ] as const)
+      await trx.raw(
+        `update balance_transactions b set ?? = o.id from ?? o
+         where b.connection_id = ? and b.?? is null
+           and o.processor = b.processor and o.processor_id = b.source_external_id`,
+        [column, table, connectionId, column],
+      );
+    const payments = await trx.raw(
+      `select p.*, b.fee_minor as bt_fee, b.payout_id as bt_payout
+       from balance_transactions b join payments p on p.id = b.payment_id
+       where b.connection_id = ? and b.category = 'charge'
+         and (p.fee_minor <> b.fee_minor or (b.payout_id is not null and p.payout_id is distinct from b.payout_id))
+       for update of p`,
+      [connectionId],
+    );
+    const pPatches: [Row, Row][] = (payments.rows as Row[]).map(({ bt_fee, bt_payout, ...p }) => [
+      p,
+      diff(p, {
+        fee_minor: Number(bt_fee),
+        net_minor: p.status === 'failed' ? 0 : Number(p.amount_minor) - Number(bt_fee),
+        ...(bt_payout ? { payout_id: bt_payout } : {}),
+      }),
+    ]);
+    const refunds = await trx.raw(
+      `select r.*, b.payout_id as bt_payout
+       from balance_transactions b join refunds r on r.id = b.refund_id
+       where b.connection_id = ? and b.payout_id is not null and r.payout_id is distinct from b.payout_id
+       for update of r`,
+      [connectionId],
+    );
+    const rPatches: [Row, Row][] = (refunds.rows as Row[]).map(({ bt_payout, ...r }) => [
+      r,
+      { payout_id: bt_payout },
+    ]);
+    await this.recorder.record(ctx, 'payment', [], await this.repo.updateMany(trx, 'payments', pPatches));
+    await this.recorder.record(ctx, 'refund', [], await this.repo.updateMany(trx, 'refunds', rPatches));
+  }
 }

@@ -61,4 +61,11 @@ export class PaymentIngestService {
     await this.balance.apply(ctx, last(of('balance_transaction')));
     return counts;
   }
+
+  /** After a backfill: links and payout/fee carry-overs its side-by-side writers crossed. */
+  async relink(trx: Knex.Transaction, connectionId: number, processor: string): Promise<IngestCounts> {
+    const counts: IngestCounts = { created: 0, updated: 0, unchanged: 0 };
+    await this.balance.relink({ trx, connectionId, processor, counts, source: 'backfill' });
+    return counts;
+  }
 }

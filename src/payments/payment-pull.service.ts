@@ -1,17 +1,17 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Db } from '../app/database';
+import { type Db, isPglite } from '../app/database';
 import { ConnectionRepository } from '../sync/connection.repository';
 import type { SyncEngine } from '../sync/sync.engine';
 import type { RateLimiter } from '../sync/rate-limiter';
 import {
-  type BackfillState,
   Buffer,
   type Chunk,
-  freshState,
   listInto,
-  parseState,
   payoutsInto,
+  type Positions,
+  positionsOfLegacy,
+  startPositions,
   type StreamName,
   STREAMS,
 } from './backfill-streams';
@@ -26,14 +26,16 @@ import {
 } from './payment-source.port';
 
 const EVENTS = 'payments.events';
+/** Present while a backfill runs: {start}; each list's position is in `${BACKFILL}.<list>`. */
 const BACKFILL = 'payments.backfill';
+const streamCursor = (name: StreamName) => `${BACKFILL}.${name}`;
 /** Backfill list pages buffered ahead of the writer per list, and written together at most. */
-const AHEAD = 8;
-const BATCH_PAGES = 8;
+const AHEAD = 16;
+const BATCH_PAGES = 16;
 /** Payouts whose balance transactions are listed at once, buffered, and written together at most. */
 const PAYOUTS_PARALLEL = 4;
 const PAYOUTS_AHEAD = 4;
-const BATCH_PAYOUTS = 2;
+const BATCH_PAYOUTS = 4;
 /**
  * Limiter priorities: a list can only ask for its next page once the previous one came back, so
  * those single chains go first; the payouts' transaction lists (several at a time) fill the rest
@@ -159,25 +161,30 @@ export class PaymentPullService {
     if (this.rewinds.delete(connectionId))
       await this.db('sync_cursors')
         .where({ connection_id: connectionId })
-        .whereIn('object', [EVENTS, BACKFILL])
+        .where((q) => {
+          void q.where('object', EVENTS).orWhere('object', 'like', `${BACKFILL}%`);
+        })
         .delete();
     const cursor = await this.cursor(this.db, connectionId, EVENTS);
     const backfill = await this.cursor(this.db, connectionId, BACKFILL);
-    if (!cursor || backfill) return this.backfill(run, backfill);
     const startedAt = new Date();
-    try {
-      await this.events(run, cursor);
-      // Every event stored before this pull started is now behind the cursor.
-      await this.db('webhook_events')
-        .where({ connection_id: connectionId })
-        .whereNull('processed_at')
-        .where('received_at', '<', startedAt)
-        .update({ processed_at: this.db.fn.now() });
-    } catch (err) {
-      if (!(err instanceof CursorExpiredError)) throw err;
-      this.log?.info({ connectionId }, 'events cursor expired: list backfill');
-      return this.backfill(run, null);
+    if (!cursor || backfill) await this.backfill(run, backfill);
+    else {
+      try {
+        await this.events(run, cursor);
+      } catch (err) {
+        if (!(err instanceof CursorExpiredError)) throw err;
+        this.log?.info({ connectionId }, 'events cursor expired: list backfill');
+        await this.backfill(run, null);
+      }
     }
+    // Every event stored before this pull started is now behind the cursor (a backfill listed
+    // the state after them, then read the events since its start).
+    await this.db('webhook_events')
+      .where({ connection_id: connectionId })
+      .whereNull('processed_at')
+      .where('received_at', '<', startedAt)
+      .update({ processed_at: this.db.fn.now() });
     return summary;
   }
 
@@ -252,28 +259,22 @@ export class PaymentPullService {
   }
 
   /**
-   * List backfill: every list streams at once (backfill-streams.ts) into one writer, which writes
-   * what has arrived in short transactions, each saving the written stream's position with its
-   * rows — a crash resumes every list where its writes stopped, without gaps or duplicates.
-   * Writes respect references: payouts with their balance transactions whenever ready (a payment
-   * written after its payout's transactions is born with its payout and fee), charges as they
-   * come, refunds and disputes once every charge is in (they must find their payment).
+   * List backfill: every list streams at once (backfill-streams.ts) under the one rate limiter,
+   * and two writers write what has arrived in short transactions, each saving its list's position
+   * with its rows — a crash resumes every list where its writes stopped, without gaps or
+   * duplicates. One writer takes payouts with their balance transactions, the other charges, then
+   * refunds and disputes (they must find their payment). Charges wait for the payouts writer to
+   * have passed their time (both lists run newest first), so a payment is born with its payout and
+   * fee instead of being updated (audit, outbox) a moment later; a last relink in the closing
+   * transaction catches whatever the two writers still crossed.
    */
   private async backfill(run: Run, saved: string | null): Promise<PullSummary> {
     run.summary.mode = 'backfill';
-    let state: BackfillState = saved
-      ? parseState(saved)
-      : freshState(await this.call(run, () => run.source.latestEventId()));
-    let wake: (() => void) | null = null;
-    const changed = () => {
-      const w = wake;
-      wake = null;
-      w?.();
-    };
+    const { start, positions } = await this.backfillStart(run, saved);
     const buffers = {} as Record<StreamName, Buffer>;
     for (const name of STREAMS) {
-      buffers[name] = new Buffer(name === 'payout' ? PAYOUTS_AHEAD : AHEAD, changed);
-      const pos = state.streams[name];
+      buffers[name] = new Buffer(name === 'payout' ? PAYOUTS_AHEAD : AHEAD);
+      const pos = positions[name];
       if (pos.done) {
         buffers[name].end();
         continue;
@@ -290,62 +291,102 @@ export class PaymentPullService {
           )
         : listInto(buffers[name], page, pos.after));
     }
-    try {
-      for (;;) {
-        const pick = this.nextWrite(buffers);
-        if (pick) {
-          state = await this.writeBackfill(run, state, pick.name, pick.chunks);
-          continue;
-        }
-        if (STREAMS.every((n) => buffers[n].finished)) break;
-        await new Promise<void>((r) => (wake = r));
+    // The payouts writer's frontier: the oldest balance transaction it has written (ms).
+    let frontier = Infinity;
+    let payoutsDone = positions.payout.done;
+    let stopped = false;
+    const waiting: (() => void)[] = [];
+    const moved = () => waiting.splice(0).forEach((w) => w());
+    const payoutsWriter = async () => {
+      for (let chunks; (chunks = await buffers.payout.next(BATCH_PAYOUTS));) {
+        await this.writeBackfill(run, 'payout', chunks);
+        for (const c of chunks)
+          for (const r of c.records)
+            if (r.kind === 'balance_transaction') frontier = Math.min(frontier, r.createdAt.getTime());
+        moved();
       }
-    } finally {
+      payoutsDone = true;
+      moved();
+    };
+    const listsWriter = async () => {
+      for (let chunks; (chunks = await buffers.charge.next(BATCH_PAGES));) {
+        const oldest = Math.min(...chunks.flatMap((c) => c.records.map((r) => r.createdAt.getTime())));
+        while (!payoutsDone && !stopped && oldest < frontier) await new Promise<void>((r) => waiting.push(r));
+        await this.writeBackfill(run, 'charge', chunks);
+      }
+      for (const name of ['refund', 'dispute'] as const)
+        for (let chunks; (chunks = await buffers[name].next(BATCH_PAGES));)
+          await this.writeBackfill(run, name, chunks);
+    };
+    const stopAll = () => {
+      stopped = true;
       for (const b of Object.values(buffers)) b.abort();
-    }
+      moved();
+    };
+    // Both writers settle before the pull answers (or fails): none may write after it.
+    const results = await Promise.allSettled(
+      [payoutsWriter(), listsWriter()].map((w) =>
+        w.catch((err) => {
+          stopAll();
+          throw err;
+        }),
+      ),
+    );
+    stopAll();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await this.db.transaction(async (trx) => {
-      await this.setCursor(trx, run.connectionId, BACKFILL, null);
-      if (state.start) await this.setCursor(trx, run.connectionId, EVENTS, state.start);
+      const relinked = await this.ingest.relink(trx, run.connectionId, run.source.processor);
+      run.summary.updated += relinked.updated;
+      await trx('sync_cursors')
+        .where({ connection_id: run.connectionId })
+        .where('object', 'like', `${BACKFILL}%`)
+        .delete();
+      if (start) await this.setCursor(trx, run.connectionId, EVENTS, start);
     });
     // Events newer than the backfill's start may hold changes the lists already showed: harmless.
-    if (state.start) await this.events(run, state.start);
+    if (start) await this.events(run, start);
     return run.summary;
   }
 
-  /** What to write next, in reference order (see backfill); null when nothing is ready. */
-  private nextWrite(b: Record<StreamName, Buffer>): { name: StreamName; chunks: Chunk[] } | null {
-    // A failed stream throws here once what it listed before failing is written.
-    for (const name of STREAMS) if (!b[name].size) b[name].take(0);
-    if (b.payout.size) return { name: 'payout', chunks: b.payout.take(BATCH_PAYOUTS) };
-    if (b.charge.size) return { name: 'charge', chunks: b.charge.take(BATCH_PAGES) };
-    if (!b.charge.finished) return null;
-    for (const name of ['refund', 'dispute'] as const)
-      if (b[name].size) return { name, chunks: b[name].take(BATCH_PAGES) };
-    return null;
+  /** A new backfill notes the newest event first; a resumed one reads where each list stopped. */
+  private async backfillStart(run: Run, saved: string | null) {
+    if (!saved) {
+      const start = await this.call(run, () => run.source.latestEventId());
+      await this.setCursor(this.db, run.connectionId, BACKFILL, JSON.stringify({ start }));
+      return { start, positions: startPositions() };
+    }
+    const s = JSON.parse(saved) as { start?: string | null; kind?: StreamName; next?: string | null };
+    if (s.kind) return { start: s.start ?? null, positions: positionsOfLegacy(s.kind, s.next ?? null) };
+    const positions = startPositions();
+    for (const name of STREAMS) {
+      const pos = await this.cursor(this.db, run.connectionId, streamCursor(name));
+      if (pos) positions[name] = JSON.parse(pos) as Positions[StreamName];
+    }
+    return { start: s.start ?? null, positions };
   }
 
-  private async writeBackfill(
-    run: Run,
-    state: BackfillState,
-    name: StreamName,
-    chunks: Chunk[],
-  ): Promise<BackfillState> {
+  private async writeBackfill(run: Run, name: StreamName, chunks: Chunk[]) {
     const listed = chunks.flatMap((c) => c.records);
     // Payout chunks already carry their balance transactions; list pages may need completing.
     const records = name === 'payout' ? listed : await this.complete(run, listed);
     const next = chunks[chunks.length - 1].next;
-    const after: BackfillState = {
-      ...state,
-      streams: { ...state.streams, [name]: { after: next, done: next === null } },
-    };
     await this.db.transaction(async (trx) => {
+      // No wait for the WAL flush at commit: a crash may lose the last few backfill commits, but
+      // each carries its own cursor, so the resume lists those pages again (nothing half-written,
+      // nothing doubled). A backfill makes hundreds of commits; each flush costs a disk round trip.
+      if (!isPglite(this.db)) await trx.raw('set local synchronous_commit = off');
       await this.applyTo(trx, run, records, 'backfill');
-      await this.setCursor(trx, run.connectionId, BACKFILL, JSON.stringify(after));
+      await this.setCursor(
+        trx,
+        run.connectionId,
+        streamCursor(name),
+        JSON.stringify({ after: next, done: next === null }),
+      );
     });
     // The payouts' transactions grew this table by 100,000+ rows within seconds, faster than
     // autovacuum re-analyzes it: fresh statistics keep the payments' links to it on its indexes.
     if (name === 'payout' && next === null) await this.db.raw('analyze balance_transactions');
-    return after;
   }
 
   private async applyTo(trx: Knex.Transaction, run: Run, records: ProcessorRecord[], source: string) {
@@ -372,12 +413,7 @@ export class PaymentPullService {
     return row?.cursor ?? null;
   }
 
-  private async setCursor(
-    trx: Knex.Transaction,
-    connectionId: number,
-    object: string,
-    cursor: string | null,
-  ) {
+  private async setCursor(trx: Db, connectionId: number, object: string, cursor: string | null) {
     if (cursor === null) {
       await trx('sync_cursors').where({ connection_id: connectionId, object }).delete();
       return;
