@@ -364,6 +364,11 @@ export class WarehouseLoader {
     const settingsBefore = await this.settingsRow(conn);
     await this.prepareMeta(conn);
     const present = await this.presentTables();
+    const firstPages = prefetchFirstPages(
+      this.opts.db,
+      SOURCES.filter((src) => present.has(src.table)),
+      since,
+    );
     for (const src of SOURCES) {
       const target = rawName(src.table);
       await conn.run(createRawSql(src));
@@ -376,9 +381,10 @@ export class WarehouseLoader {
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
       this.progress.rows[src.table] = 0;
       this.phase(`extract ${src.table}`);
-      for await (const rows of rowPages(this.opts.db, src, { since })) {
-        await appendTextRows(conn, src, rows, chg);
-        this.count(src.table, rows.length);
+      const pages = firstPages.get(src.table)!;
+      for (let page = await pages.first; !page.done; page = await pages.rest.next()) {
+        await appendTextRows(conn, src, page.value, chg);
+        this.count(src.table, page.value.length);
       }
       // The overlap window re-reads rows already loaded: only real differences count as changes.
       await conn.run(
@@ -439,6 +445,30 @@ export class WarehouseLoader {
       ...(this.affected ? { affected: this.affected } : {}),
     };
   }
+}
+
+type TextPages = AsyncGenerator<Array<Record<string, string | null>>, void, unknown>;
+
+/**
+ * Starts the changed-rows query of every source at once (at most 4 in flight, so the API keeps
+ * pool connections): the PostgreSQL round trips overlap instead of queueing behind each other
+ * and behind DuckDB. Only the first page of each is read ahead; later pages follow as consumed.
+ */
+function prefetchFirstPages(db: Knex, sources: SourceTable[], since: string) {
+  const out = new Map<
+    string,
+    { first: Promise<IteratorResult<Array<Record<string, string | null>>, void>>; rest: TextPages }
+  >();
+  const lanes: Array<Promise<unknown>> = [];
+  sources.forEach((src, i) => {
+    const rest = rowPages(db, src, { since });
+    const lane = i < 4 ? Promise.resolve() : lanes[i - 4];
+    const first = lane.then(() => rest.next());
+    lanes.push(first.catch(() => undefined));
+    first.catch(() => undefined); // surfaced when the loop awaits it
+    out.set(src.table, { first, rest });
+  });
+  return out;
 }
 
 interface Applied {
