@@ -1,14 +1,16 @@
+import type { Knex } from 'knex';
 import type { BulkInsertRepository } from './bulk-insert.repository';
 import { type ChangeRecorder, type Ctx, diff } from './ingest.support';
 import type { PaymentRepository, Row } from './payment.repository';
 import type { BalanceTxnRecord } from './payment-source.port';
 
 /**
- * Mirrors balance transactions (one set-based upsert per chunk) and carries fees and payouts onto
- * payments and refunds already stored. A backfill writes a payout's transactions before the
- * charges they pay out where it can, so those payments are born with their payout; the ones
- * written earlier are updated here in bulk (one statement per chunk), each changed row still with
- * its version bump, audit row and outbox row.
+ * Mirrors balance transactions (one set-based upsert per chunk, linked in SQL to the payments,
+ * refunds, disputes and payouts already stored) and carries fees and payouts onto payments and
+ * refunds that do not show them yet. A backfill writes a payout's transactions before the charges
+ * they pay out where it can, so those payments are born with their payout; the ones written
+ * earlier are found by one query and updated in bulk, each changed row still with its version
+ * bump, audit row and outbox row.
  */
 export class BalanceTxnIngest {
   constructor(
@@ -19,21 +21,8 @@ export class BalanceTxnIngest {
 
   async apply(ctx: Ctx, rs: BalanceTxnRecord[]) {
     if (!rs.length) return;
-    const { trx } = ctx;
-    const payouts = await this.repo.byProcessorIds(trx, 'payouts', ctx.processor, [
-      ...new Set(rs.map((r) => r.payoutExternalId).filter((p): p is string => !!p)),
-    ]);
-    const sources = rs.map((r) => r.sourceExternalId).filter((s): s is string => !!s);
-    const payments = new Map(
-      (await this.repo.paymentsByProcessorIds(trx, ctx.processor, sources, true)).map((p) => [
-        p.processor_id,
-        p,
-      ]),
-    );
-    const refunds = await this.repo.byProcessorIds(trx, 'refunds', ctx.processor, sources, true);
-    const disputes = await this.repo.byProcessorIds(trx, 'disputes', ctx.processor, sources);
     await this.bulk.balanceTxns(
-      trx,
+      ctx.trx,
       rs.map((r) => ({
         connection_id: ctx.connectionId,
         processor: ctx.processor,
@@ -41,10 +30,6 @@ export class BalanceTxnIngest {
         type: r.type,
         category: r.category,
         source_external_id: r.sourceExternalId,
-        payment_id: payments.get(r.sourceExternalId)?.id ?? null,
-        refund_id: refunds.get(r.sourceExternalId ?? '')?.id ?? null,
-        dispute_id: disputes.get(r.sourceExternalId ?? '')?.id ?? null,
-        payout_id: payouts.get(r.payoutExternalId ?? '')?.id ?? null,
         payout_external_id: r.payoutExternalId,
         amount_minor: r.amountMinor,
         fee_minor: r.feeMinor,
@@ -55,40 +40,16 @@ export class BalanceTxnIngest {
         updated_at: new Date(),
       })),
     );
-    const pPatches = new Map<number, [Row, Row]>();
-    const rPatches = new Map<number, [Row, Row]>();
-    for (const r of rs) {
-      const payoutId = payouts.get(r.payoutExternalId ?? '')?.id ?? null;
-      const p = payments.get(r.sourceExternalId);
-      if (p && r.category === 'charge') {
-        const patch = diff(p, {
-          fee_minor: r.feeMinor,
-          net_minor: p.status === 'failed' ? 0 : p.amount_minor - r.feeMinor,
-          ...(payoutId ? { payout_id: payoutId } : {}),
-        });
-        if (Object.keys(patch).length) pPatches.set(p.id, [p, patch]);
-      }
-      const re = refunds.get(r.sourceExternalId ?? '');
-      if (re && payoutId && re.payout_id !== payoutId) rPatches.set(re.id, [re, { payout_id: payoutId }]);
-    }
-    await this.recorder.record(
+    await this.carryOver(
       ctx,
-      'payment',
-      [],
-      await this.repo.updateMany(trx, 'payments', [...pPatches.values()]),
-    );
-    await this.recorder.record(
-      ctx,
-      'refund',
-      [],
-      await this.repo.updateMany(trx, 'refunds', [...rPatches.values()]),
+      rs.map((r) => r.externalId),
     );
   }
 
   /**
    * Links a connection's mirrored transactions with the payments, refunds and disputes written
-   * after them, and carries payout and fee onto payments and refunds that missed them: the closing
-   * step of a backfill whose writers ran side by side (set-based; changed rows are captured).
+   * after them, and carries payout and fee onto the payments and refunds that missed them: the
+   * closing step of a backfill whose writers ran side by side (set-based; changes are captured).
    */
   async relink(ctx: Ctx) {
     const { trx, connectionId } = ctx;
@@ -103,13 +64,31 @@ export class BalanceTxnIngest {
            and o.processor = b.processor and o.processor_id = b.source_external_id`,
         [column, table, connectionId, column],
       );
+    await this.carryOver(ctx, null);
+  }
+
+  /**
+   * Payments whose charge transaction shows another fee or a payout they lack, and refunds paid
+   * out in a payout they lack: of the given transactions, or (null) of the whole connection.
+   */
+  private async carryOver(ctx: Ctx, txnIds: string[] | null) {
+    const { trx } = ctx;
+    const scope = (b: string) =>
+      txnIds
+        ? {
+            sql: `${b}.processor = ? and ${b}.processor_id in (select jsonb_array_elements_text(?::jsonb))`,
+            args: [ctx.processor, JSON.stringify(txnIds)],
+          }
+        : { sql: `${b}.connection_id = ?`, args: [ctx.connectionId] };
+    const s = scope('b');
     const payments = await trx.raw(
       `select p.*, b.fee_minor as bt_fee, b.payout_id as bt_payout
        from balance_transactions b join payments p on p.id = b.payment_id
-       where b.connection_id = ? and b.category = 'charge'
-         and (p.fee_minor <> b.fee_minor or (b.payout_id is not null and p.payout_id is distinct from b.payout_id))
+       where ${s.sql} and b.category = 'charge'
+         and (p.fee_minor <> b.fee_minor
+              or (b.payout_id is not null and p.payout_id is distinct from b.payout_id))
        for update of p`,
-      [connectionId],
+      s.args,
     );
     const pPatches: [Row, Row][] = (payments.rows as Row[]).map(({ bt_fee, bt_payout, ...p }) => [
       p,
@@ -122,15 +101,26 @@ export class BalanceTxnIngest {
     const refunds = await trx.raw(
       `select r.*, b.payout_id as bt_payout
        from balance_transactions b join refunds r on r.id = b.refund_id
-       where b.connection_id = ? and b.payout_id is not null and r.payout_id is distinct from b.payout_id
+       where ${s.sql} and b.payout_id is not null and r.payout_id is distinct from b.payout_id
        for update of r`,
-      [connectionId],
+      s.args,
     );
     const rPatches: [Row, Row][] = (refunds.rows as Row[]).map(({ bt_payout, ...r }) => [
       r,
       { payout_id: bt_payout },
     ]);
-    await this.recorder.record(ctx, 'payment', [], await this.repo.updateMany(trx, 'payments', pPatches));
-    await this.recorder.record(ctx, 'refund', [], await this.repo.updateMany(trx, 'refunds', rPatches));
+    await this.record(ctx, trx, 'payments', 'payment', pPatches);
+    await this.record(ctx, trx, 'refunds', 'refund', rPatches);
+  }
+
+  private async record(
+    ctx: Ctx,
+    trx: Knex.Transaction,
+    table: string,
+    object: string,
+    patches: [Row, Row][],
+  ) {
+    if (patches.length)
+      await this.recorder.record(ctx, object, [], await this.repo.updateMany(trx, table, patches));
   }
 }

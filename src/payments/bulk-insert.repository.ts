@@ -17,22 +17,27 @@ const quoted = (cols: string[], prefix = '') => cols.map((c) => `${prefix}"${c}"
  * (typed by the table itself through jsonb_populate_recordset), links them with the balance
  * transactions already mirrored, and writes their audit and outbox rows (and, for payments, the
  * first status history row) from what it inserted — the same rows ChangeCapture would write, with
- * no per-row round trip and no row sent back to Node. Callers pass only rows whose
- * (processor, processor_id) is not stored yet (looked up under the same transaction).
+ * no per-row round trip and no row sent back to Node. Refunds, disputes and payouts are passed
+ * only when not stored yet (looked up under the same transaction); payments may be passed blind.
  */
 export class BulkInsertRepository {
   /**
-   * New payments. `fee_minor` null = not known from the charge: the mirrored balance transaction's
+   * New payments; those already stored (a concurrent writer, or a caller that did not look)
+   * are left alone and their processor ids returned in `stored`. `fee_minor` null = not known from the charge: the mirrored balance transaction's
    * fee is used. `net_minor` carries the gross for succeeded charges (null otherwise): the net is
    * gross minus that fee, 0 when the charge did not succeed. A payment whose balance transaction
    * was already paid out gets its payout at once (no later update, audit and outbox row).
    */
-  async payments(trx: Knex.Transaction, rows: Row[], source: string): Promise<number> {
-    if (!rows.length) return 0;
+  async payments(
+    trx: Knex.Transaction,
+    rows: Row[],
+    source: string,
+  ): Promise<{ created: number; stored: string[] }> {
+    const out = { created: 0, stored: [] as string[] };
+    if (!rows.length) return out;
     const cols = columnsOf(rows, ['fee_minor', 'net_minor', 'payout_id']);
-    let n = 0;
     for (let i = 0; i < rows.length; i += CHUNK) {
-      const { rows: out } = await trx.raw(
+      const { rows: answer } = await trx.raw(
         `with r as (select * from jsonb_populate_recordset(null::payments, ?::jsonb)),
          ins as (
            insert into payments (${quoted(cols)}, fee_minor, net_minor, payout_id)
@@ -45,6 +50,7 @@ export class BulkInsertRepository {
              where b.source_external_id = r.processor_id and b.category = 'charge'
              order by b.id limit 1
            ) bt on bt.processor = r.processor
+           on conflict (processor, processor_id) do nothing
            returning *
          ),
          h as (
@@ -57,12 +63,16 @@ export class BulkInsertRepository {
            where b.processor = ins.processor and b.source_external_id = ins.processor_id
              and b.payment_id is null
          )
-         select count(*)::int as n from ins`,
+         select (select count(*)::int from ins) as n,
+           array(select r.processor_id from r where not exists
+             (select 1 from ins where ins.processor_id = r.processor_id)) as stored`,
         [JSON.stringify(rows.slice(i, i + CHUNK)), source],
       );
-      n += (out as { n: number }[])[0].n;
+      const [res] = answer as { n: number; stored: string[] }[];
+      out.created += res.n;
+      out.stored.push(...res.stored);
     }
-    return n;
+    return out;
   }
 
   /**
@@ -114,15 +124,24 @@ export class BulkInsertRepository {
     return n;
   }
 
-  /** Balance transactions: a mirror upserted by (processor, processor_id); no canonical history. */
+  /**
+   * Balance transactions: a mirror upserted by (processor, processor_id), no canonical history;
+   * each row is linked here to the payment, refund or dispute it is the money of and to its payout
+   * (when those are stored already; the writes of the others link back).
+   */
   async balanceTxns(trx: Knex.Transaction, rows: Row[]) {
     if (!rows.length) return;
-    const cols = columnsOf(rows, []);
+    const cols = columnsOf(rows, ['payment_id', 'refund_id', 'dispute_id', 'payout_id']);
+    const id = (table: string, key: string) =>
+      `(select o.id from ${table} o where o.processor = r.processor and o.processor_id = r.${key})`;
     const keep = (c: string) => `${c} = coalesce(excluded.${c}, balance_transactions.${c})`;
     for (let i = 0; i < rows.length; i += CHUNK)
       await trx.raw(
-        `insert into balance_transactions (${quoted(cols)})
-         select ${quoted(cols)} from jsonb_populate_recordset(null::balance_transactions, ?::jsonb)
+        `insert into balance_transactions (${quoted(cols)}, payment_id, refund_id, dispute_id, payout_id)
+         select ${quoted(cols, 'r.')}, ${id('payments', 'source_external_id')},
+           ${id('refunds', 'source_external_id')}, ${id('disputes', 'source_external_id')},
+           ${id('payouts', 'payout_external_id')}
+         from jsonb_populate_recordset(null::balance_transactions, ?::jsonb) r
          on conflict (processor, processor_id) do update set
            ${['payout_id', 'payment_id', 'refund_id', 'dispute_id'].map(keep).join(', ')},
            payout_external_id = excluded.payout_external_id,

@@ -37,6 +37,71 @@ export class PaymentIngest {
   async apply(ctx: Ctx, rs: ChargeRecord[]) {
     if (!rs.length) return;
     const { trx } = ctx;
+    const owners = await this.repo.customerOwners(trx, ctx.connectionId, [
+      ...new Set(rs.map((r) => r.customerExternalId).filter((c): c is string => !!c)),
+    ]);
+    const invoices = await this.repo.invoices(
+      trx,
+      rs.map((r) => invoiceIdOf(r)).filter((i): i is number => i !== null),
+    );
+    const forInvoice = (r: ChargeRecord) => invoices.has(invoiceIdOf(r) ?? -1);
+    // Most charges are new: inserted blind in bulk; those already stored come back to compare.
+    const { created, stored } = await this.bulk.payments(
+      trx,
+      rs.filter((r) => !forInvoice(r)).map((r) => this.freshRow(ctx, r, owners)),
+      ctx.source,
+    );
+    ctx.counts.created += created;
+    const again = new Set(stored);
+    await this.compare(
+      ctx,
+      rs.filter((r) => forInvoice(r) || again.has(r.externalId)),
+      owners,
+      invoices,
+    );
+  }
+
+  private fields(ctx: Ctx, r: ChargeRecord, fee: number) {
+    return {
+      connection_id: ctx.connectionId,
+      amount_minor: r.amountMinor,
+      currency: r.currency,
+      method: r.method,
+      method_detail: r.methodDetail,
+      status: paymentStatus(r),
+      fee_minor: fee,
+      net_minor: r.status === 'succeeded' ? r.amountMinor - fee : 0,
+      amount_refunded_minor: r.amountRefundedMinor,
+      processor_intent_id: r.intentId,
+      customer_external_id: r.customerExternalId,
+      description: r.description,
+      failure_code: r.failureCode,
+      failure_message: r.failureMessage,
+      metadata: r.metadata,
+      paid_at: r.createdAt,
+    } as Row;
+  }
+
+  private freshRow(ctx: Ctx, r: ChargeRecord, owners: Owners): Row {
+    const owner = r.customerExternalId ? owners.get(r.customerExternalId) : undefined;
+    return {
+      ...this.fields(ctx, r, 0),
+      ...(owner ?? {}),
+      // Unknown fee: the bulk insert takes it from the mirrored balance transaction (net follows).
+      fee_minor: r.feeMinor,
+      net_minor: r.status === 'succeeded' ? r.amountMinor : null,
+      processor: ctx.processor,
+      processor_id: r.externalId,
+      invoice_id: null,
+      subscription_id: subscriptionIdOf(r),
+      paid_on: r.createdAt.toISOString().slice(0, 10),
+    };
+  }
+
+  /** Stored charges compared and updated; new ones for an invoice recorded through billing. */
+  private async compare(ctx: Ctx, rs: ChargeRecord[], owners: Owners, invoices: Map<number, Row>) {
+    if (!rs.length) return;
+    const { trx } = ctx;
     const existing = new Map(
       (
         await this.repo.paymentsByProcessorIds(
@@ -47,16 +112,8 @@ export class PaymentIngest {
         )
       ).map((p) => [p.processor_id as string, p]),
     );
-    const owners = await this.repo.customerOwners(trx, ctx.connectionId, [
-      ...new Set(rs.map((r) => r.customerExternalId).filter((c): c is string => !!c)),
-    ]);
-    const invoices = await this.repo.invoices(
-      trx,
-      rs.map((r) => invoiceIdOf(r)).filter((i): i is number => i !== null),
-    );
     const fresh: Row[] = [];
     const updated: [Row, Row][] = [];
-    const created: Row[] = [];
     const history: Row[] = [];
     for (const r of rs) {
       const before = existing.get(r.externalId);
@@ -64,22 +121,7 @@ export class PaymentIngest {
       const fee = r.feeMinor ?? (before?.fee_minor as number | undefined) ?? 0;
       const owner = r.customerExternalId ? owners.get(r.customerExternalId) : undefined;
       const fields: Row = {
-        connection_id: ctx.connectionId,
-        amount_minor: r.amountMinor,
-        currency: r.currency,
-        method: r.method,
-        method_detail: r.methodDetail,
-        status,
-        fee_minor: fee,
-        net_minor: r.status === 'succeeded' ? r.amountMinor - fee : 0,
-        amount_refunded_minor: r.amountRefundedMinor,
-        processor_intent_id: r.intentId,
-        customer_external_id: r.customerExternalId,
-        description: r.description,
-        failure_code: r.failureCode,
-        failure_message: r.failureMessage,
-        metadata: r.metadata,
-        paid_at: r.createdAt,
+        ...this.fields(ctx, r, fee),
         ...(owner && !before?.contact_id && !before?.company_id ? owner : {}),
       };
       if (before) {
@@ -93,8 +135,7 @@ export class PaymentIngest {
         if (patch.status) history.push(statusHistoryRow(after.id, before.status, status, ctx.source));
         continue;
       }
-      const invoiceId = invoiceIdOf(r);
-      const invoice = invoiceId !== null ? invoices.get(invoiceId) : undefined;
+      const invoice = invoices.get(invoiceIdOf(r) ?? -1);
       if (invoice && r.status === 'processing') continue; // recorded once it settles (billing applies only succeeded money)
       if (invoice && r.status === 'succeeded' && invoice.currency === r.currency && this.invoicePayments) {
         // Billing inserts the payment and applies it to the invoice (idempotent per processor id).
@@ -116,26 +157,19 @@ export class PaymentIngest {
           ? await this.repo.update(trx, 'payments', payment.id, patch)
           : payment;
         if (after !== payment) updated.push([payment, after]);
-        created.push(payment);
+        // Billing audited the payment it created: counted here, its later patch captured below.
+        ctx.counts.created++;
         history.push(statusHistoryRow(payment.id, null, status, ctx.source));
         continue;
       }
-      fresh.push({
-        ...fields,
-        // Unknown fee: the bulk insert takes it from the mirrored balance transaction (net follows).
-        fee_minor: r.feeMinor,
-        net_minor: r.status === 'succeeded' ? r.amountMinor : null,
-        processor: ctx.processor,
-        processor_id: r.externalId,
-        invoice_id: null,
-        subscription_id: subscriptionIdOf(r),
-        paid_on: r.createdAt.toISOString().slice(0, 10),
-      });
+      fresh.push(this.freshRow(ctx, r, owners));
     }
-    ctx.counts.created += await this.bulk.payments(trx, fresh, ctx.source);
+    // An invoice's charge that billing does not take (another currency, failed): a plain payment.
+    const { created } = await this.bulk.payments(trx, fresh, ctx.source);
+    ctx.counts.created += created;
     await this.repo.history(trx, history);
-    // Billing already audited the payments it created; count them, capture only the updates.
-    ctx.counts.created += created.length;
     await this.recorder.record(ctx, 'payment', [], updated);
   }
 }
+
+type Owners = Map<string, { contact_id: number | null; company_id: number | null }>;

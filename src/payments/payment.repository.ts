@@ -137,32 +137,6 @@ export class PaymentRepository {
     return new Set(rows.map((r) => r.processor_id as string));
   }
 
-  /** Composition of a payout from its balance transactions (its own payout transaction excluded). */
-  async composition(db: Db, payoutId: number) {
-    const rows = await db('balance_transactions')
-      .where({ payout_id: payoutId })
-      .whereNot({ category: 'payout' })
-      .groupBy('category')
-      .select(
-        'category',
-        db.raw('sum(amount_minor)::bigint as amount'),
-        db.raw('sum(fee_minor)::bigint as fee'),
-        db.raw('sum(net_minor)::bigint as net'),
-        db.raw('count(*)::int as n'),
-      );
-    const by = (c: string) => rows.find((r) => r.category === c) ?? { amount: 0, fee: 0, net: 0, n: 0 };
-    const num = (v: unknown) => Number(v ?? 0);
-    return {
-      gross_minor: num(by('charge').amount),
-      fees_minor: rows.reduce((s, r) => s + num(r.fee), 0),
-      refunds_minor: num(by('refund').amount),
-      chargebacks_minor: num(by('dispute').amount),
-      other_minor: num(by('other').amount),
-      net_minor: rows.reduce((s, r) => s + num(r.net), 0),
-      transactions: rows.reduce((s, r) => s + num(r.n), 0),
-    };
-  }
-
   async payoutTransactions(db: Db, payoutId: number) {
     return db('balance_transactions as b')
       .leftJoin('payments as p', 'p.id', 'b.payment_id')
