@@ -258,11 +258,25 @@ async function main() {
     await db.raw(`UPDATE line_items SET amount_minor = amount_minor + 100, updated_at = now()
                   WHERE id IN (SELECT min(l.id) FROM line_items l JOIN invoices i ON i.id = l.owner_id AND l.owner_type = 'invoice'
                                WHERE i.updated_at > now() - interval '1 minute' GROUP BY i.id)`);
-    const inc = await new WarehouseLoader({ db, path, asOf }).run('incremental');
+    // Time per phase (extract per table, affected keys, model files, commit, checkpoint).
+    const phases: Record<string, number> = {};
+    let phase = 'start';
+    let since = performance.now();
+    const onProgress = (p: { phase: string }) => {
+      if (p.phase === phase) return;
+      phases[phase] = (phases[phase] ?? 0) + Math.round(ms(since));
+      phase = p.phase;
+      since = performance.now();
+    };
+    const inc = await new WarehouseLoader({ db, path, asOf, onProgress }).run('incremental');
     figures.incremental_s = s(inc.durationMs);
     log(
       `incremental refresh after 1,000 changed invoices: ${figures.incremental_s} s (models ${s(Object.values(inc.modelMs).reduce((a, b) => a + b, 0))} s); rows`,
       inc.rows,
+      'affected',
+      inc.affected,
+      'ms per phase',
+      phases,
     );
 
     // Reports served from the marts the way the API serves them (ReportService: parameter

@@ -233,10 +233,14 @@ export class WarehouseLoader {
         if (present.has(src.table)) this.progress.rows[src.table] = 0;
       }
       this.phase('extract');
+      // Raw tables have no meaningful row order: letting DuckDB insert CSV chunks in any order
+      // saves about a fifth of the ingest CPU (measured on 3M line items). Models keep the default.
+      await conn.run('SET preserve_insertion_order = false');
       await this.extractFull(
         conn,
         SOURCES.filter((src) => present.has(src.table)),
       );
+      await conn.run('RESET preserve_insertion_order');
       modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
       await this.writeMeta(conn, 'full', watermark);
       this.phase('checkpoint');
