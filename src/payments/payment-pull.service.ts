@@ -1,21 +1,11 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { type Db, isPglite } from '../app/database';
+import type { Db } from '../app/database';
 import { ConnectionRepository } from '../sync/connection.repository';
 import type { SyncEngine } from '../sync/sync.engine';
 import type { RateLimiter } from '../sync/rate-limiter';
-import {
-  Buffer,
-  type Chunk,
-  listInto,
-  payoutsInto,
-  type Positions,
-  positionsOfLegacy,
-  startPositions,
-  type StreamName,
-  STREAMS,
-} from './backfill-streams';
 import type { PaymentIngestService } from './payment-ingest.service';
+import { BACKFILL, EVENTS, PaymentBackfill } from './payment-backfill';
 import { PaymentRepository } from './payment.repository';
 import {
   CursorExpiredError,
@@ -24,30 +14,6 @@ import {
   type ProcessorRecord,
   type SourcePage,
 } from './payment-source.port';
-
-const EVENTS = 'payments.events';
-/** Present while a backfill runs: {start}; each list's position is in `${BACKFILL}.<list>`. */
-const BACKFILL = 'payments.backfill';
-const streamCursor = (name: StreamName) => `${BACKFILL}.${name}`;
-/** Backfill list pages buffered ahead of the writer per list, and written together at most. */
-const AHEAD = 16;
-const BATCH_PAGES = 16;
-/** Payouts whose balance transactions are listed at once, buffered, and written together at most. */
-const PAYOUTS_PARALLEL = 4;
-const PAYOUTS_AHEAD = 4;
-const BATCH_PAYOUTS = 4;
-/**
- * Limiter priorities: a list can only ask for its next page once the previous one came back, so
- * those single chains go first; the payouts' transaction lists (several at a time) fill the rest
- * of the allowance instead of leaving it idle.
- */
-const PRIORITY: Record<StreamName | 'payout_txns', number> = {
-  charge: 3,
-  refund: 2,
-  dispute: 2,
-  payout: 1,
-  payout_txns: 0,
-};
 
 export interface PullSummary {
   mode: 'events' | 'backfill';
@@ -58,7 +24,7 @@ export interface PullSummary {
   unchanged: number;
 }
 
-interface Run {
+export interface Run {
   db: Knex;
   connectionId: number;
   source: PaymentSource;
@@ -168,14 +134,14 @@ export class PaymentPullService {
     const cursor = await this.cursor(this.db, connectionId, EVENTS);
     const backfill = await this.cursor(this.db, connectionId, BACKFILL);
     const startedAt = new Date();
-    if (!cursor || backfill) await this.backfill(run, backfill);
+    if (!cursor || backfill) await this.runBackfill(run, backfill);
     else {
       try {
         await this.events(run, cursor);
       } catch (err) {
         if (!(err instanceof CursorExpiredError)) throw err;
         this.log?.info({ connectionId }, 'events cursor expired: list backfill');
-        await this.backfill(run, null);
+        await this.runBackfill(run, null);
       }
     }
     // Every event stored before this pull started is now behind the cursor (a backfill listed
@@ -258,135 +224,19 @@ export class PaymentPullService {
     return all;
   }
 
-  /**
-   * List backfill: every list streams at once (backfill-streams.ts) under the one rate limiter,
-   * and two writers write what has arrived in short transactions, each saving its list's position
-   * with its rows — a crash resumes every list where its writes stopped, without gaps or
-   * duplicates. One writer takes payouts with their balance transactions, the other charges, then
-   * refunds and disputes (they must find their payment). Charges wait for the payouts writer to
-   * have passed their time (both lists run newest first), so a payment is born with its payout and
-   * fee instead of being updated (audit, outbox) a moment later; a last relink in the closing
-   * transaction catches whatever the two writers still crossed.
-   */
-  private async backfill(run: Run, saved: string | null): Promise<PullSummary> {
-    run.summary.mode = 'backfill';
-    const { start, positions } = await this.backfillStart(run, saved);
-    const buffers = {} as Record<StreamName, Buffer>;
-    for (const name of STREAMS) {
-      buffers[name] = new Buffer(name === 'payout' ? PAYOUTS_AHEAD : AHEAD);
-      const pos = positions[name];
-      if (pos.done) {
-        buffers[name].end();
-        continue;
-      }
-      const page = (after: string | null) =>
-        this.call(run, () => run.source.listPage(name, after), PRIORITY[name]);
-      void (name === 'payout'
-        ? payoutsInto(
-            buffers[name],
-            page,
-            (id) => this.payoutTxns(run, id, PRIORITY.payout_txns),
-            pos.after,
-            PAYOUTS_PARALLEL,
-          )
-        : listInto(buffers[name], page, pos.after));
-    }
-    // The payouts writer's frontier: the oldest balance transaction it has written (ms).
-    let frontier = Infinity;
-    let payoutsDone = positions.payout.done;
-    let stopped = false;
-    const waiting: (() => void)[] = [];
-    const moved = () => waiting.splice(0).forEach((w) => w());
-    const payoutsWriter = async () => {
-      for (let chunks; (chunks = await buffers.payout.next(BATCH_PAYOUTS));) {
-        await this.writeBackfill(run, 'payout', chunks);
-        for (const c of chunks)
-          for (const r of c.records)
-            if (r.kind === 'balance_transaction') frontier = Math.min(frontier, r.createdAt.getTime());
-        moved();
-      }
-      payoutsDone = true;
-      moved();
-    };
-    const listsWriter = async () => {
-      for (let chunks; (chunks = await buffers.charge.next(BATCH_PAGES));) {
-        const oldest = Math.min(...chunks.flatMap((c) => c.records.map((r) => r.createdAt.getTime())));
-        while (!payoutsDone && !stopped && oldest < frontier) await new Promise<void>((r) => waiting.push(r));
-        await this.writeBackfill(run, 'charge', chunks);
-      }
-      for (const name of ['refund', 'dispute'] as const)
-        for (let chunks; (chunks = await buffers[name].next(BATCH_PAGES));)
-          await this.writeBackfill(run, name, chunks);
-    };
-    const stopAll = () => {
-      stopped = true;
-      for (const b of Object.values(buffers)) b.abort();
-      moved();
-    };
-    // Both writers settle before the pull answers (or fails): none may write after it.
-    const results = await Promise.allSettled(
-      [payoutsWriter(), listsWriter()].map((w) =>
-        w.catch((err) => {
-          stopAll();
-          throw err;
-        }),
-      ),
-    );
-    stopAll();
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    await this.db.transaction(async (trx) => {
-      const relinked = await this.ingest.relink(trx, run.connectionId, run.source.processor);
-      run.summary.updated += relinked.updated;
-      await trx('sync_cursors')
-        .where({ connection_id: run.connectionId })
-        .where('object', 'like', `${BACKFILL}%`)
-        .delete();
-      if (start) await this.setCursor(trx, run.connectionId, EVENTS, start);
-    });
-    // Events newer than the backfill's start may hold changes the lists already showed: harmless.
-    if (start) await this.events(run, start);
-    return run.summary;
-  }
-
-  /** A new backfill notes the newest event first; a resumed one reads where each list stopped. */
-  private async backfillStart(run: Run, saved: string | null) {
-    if (!saved) {
-      const start = await this.call(run, () => run.source.latestEventId());
-      await this.setCursor(this.db, run.connectionId, BACKFILL, JSON.stringify({ start }));
-      return { start, positions: startPositions() };
-    }
-    const s = JSON.parse(saved) as { start?: string | null; kind?: StreamName; next?: string | null };
-    if (s.kind) return { start: s.start ?? null, positions: positionsOfLegacy(s.kind, s.next ?? null) };
-    const positions = startPositions();
-    for (const name of STREAMS) {
-      const pos = await this.cursor(this.db, run.connectionId, streamCursor(name));
-      if (pos) positions[name] = JSON.parse(pos) as Positions[StreamName];
-    }
-    return { start: s.start ?? null, positions };
-  }
-
-  private async writeBackfill(run: Run, name: StreamName, chunks: Chunk[]) {
-    const listed = chunks.flatMap((c) => c.records);
-    // Payout chunks already carry their balance transactions; list pages may need completing.
-    const records = name === 'payout' ? listed : await this.complete(run, listed);
-    const next = chunks[chunks.length - 1].next;
-    await this.db.transaction(async (trx) => {
-      // No wait for the WAL flush at commit: a crash may lose the last few backfill commits, but
-      // each carries its own cursor, so the resume lists those pages again (nothing half-written,
-      // nothing doubled). A backfill makes hundreds of commits; each flush costs a disk round trip.
-      if (!isPglite(this.db)) await trx.raw('set local synchronous_commit = off');
-      await this.applyTo(trx, run, records, 'backfill');
-      await this.setCursor(
-        trx,
-        run.connectionId,
-        streamCursor(name),
-        JSON.stringify({ after: next, done: next === null }),
-      );
-    });
-    // The payouts' transactions grew this table by 100,000+ rows within seconds, faster than
-    // autovacuum re-analyzes it: fresh statistics keep the payments' links to it on its indexes.
-    if (name === 'payout' && next === null) await this.db.raw('analyze balance_transactions');
+  private runBackfill(run: Run, saved: string | null) {
+    return new PaymentBackfill({
+      db: this.db,
+      run,
+      call: (fn, priority) => this.call(run, fn, priority),
+      payoutTxns: (id, priority) => this.payoutTxns(run, id, priority),
+      complete: (records) => this.complete(run, records),
+      apply: (trx, records) => this.applyTo(trx, run, records, 'backfill'),
+      relink: async (trx) => (await this.ingest.relink(trx, run.connectionId, run.source.processor)).updated,
+      events: (start) => this.events(run, start),
+      setCursor: (db, object, cursor) => this.setCursor(db, run.connectionId, object, cursor),
+      cursor: (object) => this.cursor(this.db, run.connectionId, object),
+    }).run(saved);
   }
 
   private async applyTo(trx: Knex.Transaction, run: Run, records: ProcessorRecord[], source: string) {
