@@ -116,7 +116,7 @@ WITH money AS (
   WHERE status = 'succeeded'
 ),
 lines AS (SELECT invoice_id, line_id, product_id, amount_minor + tax_minor AS gross FROM fct_invoice_line),
-tot AS (SELECT invoice_id, sum(gross) AS total FROM lines GROUP BY invoice_id),
+tot AS (SELECT invoice_id, CAST(sum(gross) AS BIGINT) AS total FROM lines GROUP BY invoice_id),
 mt AS (SELECT m.*, t.total FROM money m LEFT JOIN tot t ON t.invoice_id = m.invoice_id AND t.total > 0),
 -- Partial amounts: floor shares, then the leftover cents go to the largest remainders. Money equal
 -- to its invoice's total (the common case) is each line's gross exactly, so it skips the ranking.
@@ -125,7 +125,8 @@ shares AS (
   FROM mt m JOIN lines l ON l.invoice_id = m.invoice_id
   WHERE m.amount_minor <> m.total
 ),
-floored AS (SELECT *, num // total AS base, num % total AS rem FROM shares),
+-- amount × gross needs HUGEINT; the share and the remainder (< total) fit BIGINT again.
+floored AS (SELECT *, CAST(num // total AS BIGINT) AS base, CAST(num % total AS BIGINT) AS rem FROM shares),
 ranked AS (
   SELECT *, amount_minor - sum(base) OVER (PARTITION BY kind, source_id) AS leftover,
          row_number() OVER (PARTITION BY kind, source_id ORDER BY rem DESC, line_id) AS rn
