@@ -99,6 +99,14 @@ const SCOPED: Record<string, Scoped> = {
     scope: '_aff_customer',
     shadows: { fct_subscription_period: IN('customer_id', '_aff_customer') },
   },
+  // Rows per customer × bucket: only affected customers' open invoices can move (the as-of
+  // date and rates are fixed, or everything is rebuilt). Appended slices lose the table's
+  // report order, which only speeds up paging; reports sort anyway.
+  mart_ar_aging: {
+    key: 'customer_id',
+    scope: '_aff_customer',
+    shadows: { fct_invoice: IN('customer_id', '_aff_customer') },
+  },
   mart_payment_segments: {
     key: 'month',
     scope: '_aff_month_payments',
