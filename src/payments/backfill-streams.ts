@@ -77,6 +77,11 @@ export class Buffer {
     wakeAll(this.ready);
   }
 
+  /** Chunks listed and not yet taken. */
+  get size() {
+    return this.items.length;
+  }
+
   /**
    * Up to `max` chunks once some have arrived; null once the list was read to its end and all
    * of it taken. A producer failure surfaces here after the chunks it listed before failing.

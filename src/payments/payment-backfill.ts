@@ -100,9 +100,12 @@ export class PaymentBackfill {
     let stopped = false;
     const waiting: (() => void)[] = [];
     const moved = () => waiting.splice(0).forEach((w) => w());
+    let payoutsWriting = false;
     const payoutsWriter = async () => {
       for (let chunks; (chunks = await buffers.payout.next(BATCH_PAYOUTS));) {
+        payoutsWriting = true;
         await this.write('payout', chunks);
+        payoutsWriting = false;
         for (const c of chunks)
           for (const r of c.records)
             if (r.kind === 'balance_transaction') frontier = Math.min(frontier, r.createdAt.getTime());
@@ -114,7 +117,11 @@ export class PaymentBackfill {
     const listsWriter = async () => {
       for (let chunks; (chunks = await buffers.charge.next(BATCH_PAGES));) {
         const oldest = Math.min(...chunks.flatMap((c) => c.records.map((r) => r.createdAt.getTime())));
-        while (!payoutsDone && !stopped && oldest < frontier) await new Promise<void>((r) => waiting.push(r));
+        // Only while the payouts writer has units in hand (it is behind on writing, not on
+        // listing): under a rate limit it waits for pages, and holding charges back then would
+        // stall their list too.
+        while (!payoutsDone && !stopped && oldest < frontier && (payoutsWriting || buffers.payout.size > 0))
+          await new Promise<void>((r) => waiting.push(r));
         await this.write('charge', chunks);
       }
       for (const name of ['refund', 'dispute'] as const)

@@ -11,35 +11,45 @@ const DAY_MS = 86_400_000;
 export const WINDOW_MARGIN = 0.03;
 
 /**
- * At most `cap` calls start in any window of `windowMs` (a sliding window over the last `cap`
- * start times). Unlike fixed windows (p-queue's interval, which allows a full cap at the end of
- * one window and another at the start of the next, i.e. 2× the rate for an instant), this never
- * exceeds either kind of vendor limit: a fixed per-window counter (Xero, QuickBooks) nor a token
- * bucket of `cap` tokens refilled continuously at cap/window (Stripe), since n windows hold at most
- * n·cap calls and such a bucket allows cap + elapsed·rate ≥ that.
+ * Paces call starts two ways at once, both with the margin above:
+ *  - evenly: one start per window/cap (GCRA), with a burst of at most margin·cap starts. The
+ *    vendor's token bucket (Stripe refills cap per window continuously) is then never drained,
+ *    so it absorbs the jitter between our start and its arrival (an event-loop pause, a GC) —
+ *    a client that spends the whole cap at once leaves no slack, and late arrivals meet 429s;
+ *  - at most `cap` starts in any window (sliding over the last `cap` start times), so a
+ *    fixed per-window counter (Xero, QuickBooks) is never passed either.
  */
 export class SlidingWindow {
   private readonly starts: number[] = [];
   private pausedUntil = 0;
+  /** GCRA: when the next start is due at the even pace. */
+  private due = -Infinity;
+  private readonly spacing: number;
+  private readonly tolerance: number;
 
   constructor(
     private readonly cap: number,
     private readonly windowMs: number,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.spacing = windowMs / cap;
+    this.tolerance = this.spacing * Math.floor(cap * WINDOW_MARGIN);
+  }
 
   /** ms until a call may start (0 = now). */
   wait(): number {
     const now = this.now();
     const full =
       this.starts.length >= this.cap ? this.starts[this.starts.length - this.cap] + this.windowMs : 0;
-    return Math.max(0, this.pausedUntil - now, full - now);
+    return Math.max(0, this.pausedUntil - now, full - now, this.due - this.tolerance - now);
   }
 
   /** Records a call starting now. */
   take() {
-    this.starts.push(this.now());
+    const now = this.now();
+    this.starts.push(now);
     if (this.starts.length > 2 * this.cap) this.starts.splice(0, this.starts.length - this.cap);
+    this.due = Math.max(this.due, now) + this.spacing;
   }
 
   /** The vendor refused us (429): nobody calls for `ms` (its Retry-After, or one call's share). */
@@ -49,7 +59,7 @@ export class SlidingWindow {
 
   /** Average spacing of calls at the full rate. */
   get spacingMs() {
-    return this.windowMs / this.cap;
+    return this.spacing;
   }
 }
 
@@ -60,7 +70,7 @@ export interface RunOptions {
 
 /**
  * One per connection: paces calls with the vendor's concurrency cap (p-queue) and its rate cap
- * (a sliding window with a small safety margin, see SlidingWindow), and retries retryable
+ * (evenly spaced, within a sliding window, with a small safety margin: see SlidingWindow), and retries retryable
  * failures (429, 5xx, timeouts, dropped connections) with exponential backoff and full jitter,
  * never sooner than the vendor's Retry-After. A 429 also pauses every other call of the
  * connection, so one refusal does not turn into a burst of them. Non-retryable errors and the
