@@ -11,6 +11,10 @@
  *    Stripe's live-mode 100/s, so the default run takes ~100 s instead of 400 s at test-mode pace):
  *    push_rate_share (calls/s over the allowed rate), push_429_count (429s the emulator answered);
  *  - an unchanged full re-run: resync_write_calls (write requests the emulator saw; target 0).
+ * Each backfill is checked, not only counted: every charge's balance transaction points at its
+ * payment, which carries that fee and payout; refunds carry theirs; every payout is composed.
+ * While iterating: `--only limited|unlimited|push` runs one phase (a partial JSON line);
+ * LL_QUERY_STATS=1 prints time per query shape and the PostgreSQL backends' CPU.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
