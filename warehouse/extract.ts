@@ -10,7 +10,7 @@ import { pgTextSelect, type SourceTable } from './sources';
 /** Rows per keyset page of the row path: each page is one short statement (PGlite has one connection). */
 export const PAGE_ROWS = 20000;
 /** id span per COPY page on PostgreSQL: short statements, and files DuckDB can ingest while the next page streams. */
-export const COPY_ID_SPAN = 400000;
+export const COPY_ID_SPAN = 200000;
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -25,6 +25,8 @@ export function readCsvSql(files: string[], src: SourceTable): string {
 }
 
 export interface CopyPage {
+  /** Id span of the page's table (its size, for ordering). */
+  rows?: number;
   src: SourceTable;
   file: string;
   fromId: number;
@@ -43,7 +45,7 @@ async function planPages(db: Knex, sources: SourceTable[], dir: string): Promise
     const hi = Number(bounds.hi);
     for (let from = lo; from <= hi; from += COPY_ID_SPAN) {
       const toId = Math.min(hi, from + COPY_ID_SPAN - 1);
-      pages.push({ src, fromId: from, toId, file: join(dir, `${src.table}_${from}.csv`) });
+      pages.push({ src, fromId: from, toId, rows: hi - lo + 1, file: join(dir, `${src.table}_${from}.csv`) });
     }
   }
   return pages;
@@ -69,7 +71,8 @@ export async function copyPages(
   onPage: (page: CopyPage) => Promise<void>,
   pipelined = true,
 ): Promise<void> {
-  const pages = await planPages(db, sources, dir);
+  // Biggest tables first: the queue's tail (the one ingest nothing overlaps) is then a small page.
+  const pages = (await planPages(db, sources, dir)).sort((a, b) => (b.rows ?? 0) - (a.rows ?? 0));
   const copy = async (page: CopyPage) => {
     const cols = Object.keys(page.src.columns).map(q).join(', ');
     const sql = `COPY (SELECT ${cols} FROM ${q(page.src.table)} WHERE id BETWEEN ${page.fromId} AND ${page.toId}) TO STDOUT (FORMAT csv)`;
