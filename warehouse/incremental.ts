@@ -179,13 +179,20 @@ const AFFECTED_SQL = [
    SELECT k FROM _aff_payment_rows
    UNION SELECT refund_id FROM fct_refund WHERE ${IN('payment_id', '_aff_payment_rows')}
    UNION SELECT id FROM raw_refunds WHERE ${IN('payment_id', '_aff_payment_rows')}`,
-  // Whole customers, so "new vs returning" (first successful payment) sees all their payments:
-  // a payment's customer only moves if the payment, its contact or its invoice changed, i.e.
-  // if it is in _new_payment; every other payment still has its previous fact's customer.
+  // Whole customers, so "new vs returning" (first successful payment) sees all their payments —
+  // the customers whose payments can change: those of the changed payment rows (before and
+  // after) and companies that changed (payer country). A payment's customer only moves if the
+  // payment, its contact or its invoice changed, i.e. if it is in _new_payment; every other
+  // payment still has its previous fact's customer.
   `CREATE OR REPLACE TEMP TABLE _aff_payment AS
+   WITH cust AS (
+     SELECT customer_id AS k FROM fct_payment WHERE ${IN('payment_id', '_aff_payment_rows')}
+     UNION SELECT customer_id FROM _new_payment
+     UNION SELECT id FROM _ids_companies
+   )
    SELECT k FROM _aff_payment_rows
-   UNION SELECT payment_id FROM fct_payment WHERE ${IN('customer_id', '_aff_customer')}
-   UNION SELECT payment_id FROM _new_payment WHERE ${IN('customer_id', '_aff_customer')}`,
+   UNION SELECT payment_id FROM fct_payment WHERE ${IN('customer_id', 'cust')}
+   UNION SELECT payment_id FROM _new_payment WHERE ${IN('customer_id', 'cust')}`,
   // Months whose mart rows may change. Fact rebuilds add the months of the rows they actually
   // changed (old and new); a company change can move all its revenue to another segment.
   `CREATE OR REPLACE TEMP TABLE _aff_month_revenue AS
