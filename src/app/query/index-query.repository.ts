@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../database';
 import { JsonRowBuilder } from '../json-row';
+import { prepared } from '../prepared';
 import type { CursorPosition } from './cursor';
 import type { SqlFragment } from './filter.compiler';
 
@@ -75,7 +76,7 @@ export class IndexQueryRepository {
           ]);
         }
       }
-      rows.push(...(await qb));
+      rows.push(...(await prepared<Record<string, any>>(db, qb)));
       if (rows.length >= p.limit) break;
     }
     return rows;
