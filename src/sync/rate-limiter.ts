@@ -81,8 +81,6 @@ export interface RunOptions {
 export class RateLimiter {
   private readonly queue: PQueue;
   private readonly window: SlidingWindow;
-  private readonly waiting: { priority: number; go: () => void }[] = [];
-  private timer: NodeJS.Timeout | null = null;
   calls = 0;
   retries = 0;
   private day = -1;
@@ -102,8 +100,14 @@ export class RateLimiter {
       try {
         this.spendBudget();
         this.calls++;
-        await this.slot(opts.priority ?? 0);
-        return await this.queue.add(fn);
+        return await this.queue.add(
+          async () => {
+            for (let ms; (ms = this.window.wait()) > 0;) await sleep(ms);
+            this.window.take();
+            return fn();
+          },
+          { priority: opts.priority ?? 0 },
+        );
       } catch (err) {
         const retryable = err instanceof VendorError && err.retryable && err.code !== 'daily_budget';
         if (err instanceof VendorError && err.kind === 'rate_limited' && err.code !== 'daily_budget')
@@ -145,42 +149,8 @@ export class RateLimiter {
     this.usedToday++;
   }
 
-  /**
-   * Waits for this call's start under the pace. Calls wait here (not inside p-queue, whose
-   * concurrency slots they would hold while sleeping) and the highest priority waiting gets each
-   * start as it comes due, oldest first among equals: a list that can only ask for its next page
-   * once the last came back is not queued behind a crowd of paced calls.
-   */
-  private slot(priority: number): Promise<void> {
-    return new Promise<void>((go) => {
-      this.waiting.push({ priority, go });
-      this.pump();
-    });
-  }
-
-  private pump() {
-    if (this.timer) return;
-    while (this.waiting.length) {
-      const ms = this.window.wait();
-      if (ms > 0) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.pump();
-        }, ms);
-        return;
-      }
-      let best = 0;
-      for (let i = 1; i < this.waiting.length; i++)
-        if (this.waiting[i].priority > this.waiting[best].priority) best = i;
-      const [next] = this.waiting.splice(best, 1);
-      this.window.take();
-      next.go();
-    }
-  }
-
-  /** Waits for paced and queued calls to settle (shutdown). */
+  /** Waits for queued calls to settle (shutdown). */
   async idle() {
-    while (this.waiting.length) await sleep(this.window.spacingMs);
     await this.queue.onIdle();
   }
 }
