@@ -6,13 +6,13 @@ const MAX_NAMES = 256;
 const names = new Map<string, string>();
 
 /**
- * Runs a hot read query (index pages) as a named prepared statement on PostgreSQL, so each pool
+ * Runs a hot query (index pages, batch creates) as a named prepared statement on PostgreSQL, so each pool
  * connection plans its shape once instead of on every request (planning cost as much as running
  * a page). The name is a hash of the SQL text, so one shape always maps to one statement; only
  * the first MAX_NAMES shapes get a name, which bounds what each connection keeps prepared.
  * PGlite (one connection, in process) runs queries as they are.
  */
-export function prepared<T>(db: Db, qb: Knex.QueryBuilder): Promise<T[]> {
+export function prepared<Q extends Knex.QueryBuilder | Knex.Raw>(db: Db, qb: Q): Q {
   if (isPglite(db)) return qb;
   const { sql } = qb.toSQL();
   let name = names.get(sql);
@@ -20,5 +20,6 @@ export function prepared<T>(db: Db, qb: Knex.QueryBuilder): Promise<T[]> {
     name = `ll_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     names.set(sql, name);
   }
-  return name ? qb.options({ name }) : qb;
+  if (name) qb.options({ name });
+  return qb;
 }

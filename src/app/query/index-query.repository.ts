@@ -76,7 +76,7 @@ export class IndexQueryRepository {
           ]);
         }
       }
-      rows.push(...(await prepared<Record<string, any>>(db, qb)));
+      rows.push(...((await prepared(db, qb)) as Record<string, any>[]));
       if (rows.length >= p.limit) break;
     }
     return rows;
