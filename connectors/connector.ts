@@ -20,9 +20,11 @@ export interface Capability {
 }
 
 /**
- * Request pacing for one connection: a p-queue with `concurrency` and `intervalCap` per
- * `intervalMs`, plus exponential backoff with full jitter between `baseDelayMs` and `maxDelayMs`
- * for retryable failures (429/5xx/network), honouring Retry-After when the vendor sends it.
+ * Request pacing for one connection (src/sync/rate-limiter.ts): at most `concurrency` calls in
+ * flight, starts paced evenly to `intervalCap` per `intervalMs` and never more than that in any
+ * sliding window (both with a small safety margin), plus exponential backoff with full jitter
+ * between `baseDelayMs` and `maxDelayMs` for retryable failures (429/5xx/network), honouring
+ * Retry-After when the vendor sends it; a 429 pauses the whole connection.
  */
 export interface RateLimitPolicy {
   concurrency: number;
