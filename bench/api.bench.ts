@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import knexFactory, { Knex } from 'knex';
+import type { Knex } from 'knex';
 import pino from 'pino';
 import { buildService } from '../src/app/bootstrap';
 import { loadConfig } from '../src/app/config';
@@ -23,6 +23,7 @@ import { migrateLatest } from '../migrations';
 import { bulkInsert } from '../src/seed/bulk.repository';
 import { CRM_SIZES, crmGenerator, INDUSTRIES } from '../src/seed/crm.generator';
 import { Rng } from '../src/seed/rng';
+import { benchDatabase } from './support/bench-db';
 import { runLoad, type LoadRequest } from './support/http-load';
 
 const CONCURRENCY = 8;
@@ -76,18 +77,8 @@ async function main() {
   const scale = arg('scale', 1);
   const listRequests = Math.round(arg('requests', 2000));
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-  const base = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  let url = process.env.DATABASE_URL;
-  let dropName: string | undefined;
-  if (!url) {
-    dropName = `ll_bench_api_${randomBytes(4).toString('hex')}`;
-    const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
-    await admin.raw(`create database ${dropName}`);
-    await admin.destroy();
-    const u = new URL(base);
-    u.pathname = `/${dropName}`;
-    url = u.toString();
-  }
+  const benchDb = await benchDatabase('ll_bench_api');
+  const url = benchDb.url;
   const db = await createDb({ databaseUrl: url, poolMax: 20 });
   try {
     await migrateLatest(db);
@@ -228,11 +219,7 @@ async function main() {
     }
   } finally {
     await db.destroy();
-    if (dropName) {
-      const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
-      await admin.raw(`drop database if exists ${dropName} with (force)`);
-      await admin.destroy();
-    }
+    await benchDb.drop();
   }
 }
 

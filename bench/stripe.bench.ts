@@ -19,7 +19,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import knexFactory from 'knex';
 import pino from 'pino';
 import { startStripeEmulator, type StripeEmulator } from '../sandbox/stripe';
 import { SYSTEM_ACTOR } from '../src/app/auth/access';
@@ -29,6 +28,7 @@ import { createDb } from '../src/app/database';
 import { migrateLatest } from '../migrations';
 import { PaymentPullService, type PullSummary } from '../src/payments/payment-pull.service';
 import { SyncEngine } from '../src/sync/sync.engine';
+import { benchDatabase } from './support/bench-db';
 
 const CEILING = 25 * 100;
 
@@ -47,16 +47,8 @@ async function main() {
   const charges = Math.max(100, Math.round(100_000 * scale));
   const contacts = Math.max(100, Math.round(10_000 * scale));
 
-  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  let dbUrl = base;
-  let dropName: string | null = null;
-  if (!process.env.DATABASE_URL) {
-    dropName = `ledgerline_bench_stripe_${randomBytes(4).toString('hex')}`;
-    const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
-    await admin.raw(`create database ${dropName}`);
-    await admin.destroy();
-    dbUrl = base.replace(/\/[^/]*$/, `/${dropName}`);
-  }
+  const benchDb = await benchDatabase('ll_bench_stripe');
+  const dbUrl = benchDb.url;
   const db = await createDb({ databaseUrl: dbUrl });
   // LL_QUERY_STATS=1: time per query shape, printed at the end (to see where a phase's time goes).
   const qstats = new Map<string, { n: number; ms: number }>();
@@ -233,11 +225,7 @@ async function main() {
   } finally {
     for (const e of emulators) await e.close();
     await db.destroy();
-    if (dropName) {
-      const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
-      await admin.raw(`drop database if exists ${dropName} with (force)`);
-      await admin.destroy();
-    }
+    await benchDb.drop();
   }
 }
 

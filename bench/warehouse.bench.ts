@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { migrateLatest } from '../migrations';
 import { createDb } from '../src/app/database';
@@ -22,6 +22,7 @@ import { REPORTS } from '../warehouse/reports';
 import { ReportService } from '../src/warehouse/report.service';
 import type { AppConfig } from '../src/app/config';
 import { SOURCES } from '../warehouse/sources';
+import { benchDatabase } from './support/bench-db';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,17 +30,9 @@ const arg = (name: string, dflt: string) => {
 };
 const scale = Number(arg('scale', '1'));
 const seed = Number(arg('seed', '1'));
-const BASE =
-  process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ms = (t0: number) => performance.now() - t0;
 const s = (x: number) => +(x / 1000).toFixed(3);
 const log = (...a: unknown[]) => console.log(...a);
-
-function urlFor(db: string) {
-  const u = new URL(BASE);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
 /** COPY (SELECT <loader columns>) TO STDOUT csv for every source, drained: the floor for any loader. */
 async function rawCopyOut(db: Knex): Promise<number> {
@@ -176,13 +169,11 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const name = `ll_bench_wh_${process.pid}`;
-  const admin = knexFactory({ client: 'pg', connection: BASE, pool: { min: 0, max: 1 } });
-  await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.raw(`CREATE DATABASE ${name}`);
+  // Always a fresh database: the figures are for a load from scratch.
+  const benchDb = await benchDatabase('ll_bench_wh', { reuse: false });
   const dir = mkdtempSync(join(tmpdir(), 'll-wh-bench-'));
   const path = join(dir, 'warehouse.duckdb');
-  const db = await createDb({ databaseUrl: urlFor(name), poolMax: 6 });
+  const db = await createDb({ databaseUrl: benchDb.url, poolMax: 6 });
   const figures: Record<string, number> = {};
   try {
     await migrateLatest(db);
@@ -306,8 +297,7 @@ async function main() {
     figures.report_p95_ms_max = +worst.toFixed(1);
   } finally {
     await db.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.destroy();
+    await benchDb.drop();
     rmSync(dir, { recursive: true, force: true });
   }
   log(JSON.stringify({ bench: 'warehouse', n: Math.round(1_000_000 * scale), scale, figures }));

@@ -38,7 +38,8 @@ export class JsonRowBuilder {
     return [...(await this.columnTypes(db, table)).keys()];
   }
 
-  private columnTypes(db: Db, table: string): Promise<Map<string, string>> {
+  /** Column name → SQL type (without modifiers) of `table`, read once per table. */
+  columnTypes(db: Db, table: string): Promise<Map<string, string>> {
     let types = this.tables.get(table);
     if (!types) {
       types = db

@@ -87,22 +87,11 @@ export class IndexQueryRepository {
     return Number(row.n);
   }
 
-  private types = new Map<string, string>();
   private readonly json = new JsonRowBuilder();
+
   /** SQL type of a sort column, so a cursor's text value is compared as that type. */
   private async typeOf(db: Db, table: string, column: string): Promise<string> {
-    const key = `${table}.${column}`;
-    let t = this.types.get(key);
-    if (!t) {
-      const res: any = await db.raw(
-        `select format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
-          where a.attrelid = ?::regclass and a.attname = ? and not a.attisdropped`,
-        [table, column],
-      );
-      t = String((res.rows ?? res)[0]?.t ?? 'text');
-      this.types.set(key, t);
-    }
-    return t;
+    return (await this.json.columnTypes(db, table)).get(column) ?? 'text';
   }
 
   /** The HMAC secret of cursors, shared by every process on this database; created on first use. */
