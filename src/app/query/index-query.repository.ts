@@ -16,12 +16,6 @@ export interface PageQuery {
   after?: CursorPosition;
   /** Rows wanted, including the one that tells whether a next page exists. */
   limit: number;
-  /**
-   * Rows as JSON text built by PostgreSQL (`__json`, plus `id` and `__sort`) instead of parsed
-   * columns: the HTTP path sends them as they are, which skips parsing every field and
-   * re-serialising it (most of a list request's CPU in Node).
-   */
-  json?: boolean;
 }
 
 const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
@@ -50,13 +44,11 @@ export class IndexQueryRepository {
     const rows: Record<string, any>[] = [];
     for (const seg of passes.slice(Math.max(start, 0))) {
       const qb = this.base(db, p.table, p.where, p.archived)
+        // Each row as JSON text built by PostgreSQL (`__json`) with `id` and `__sort` for the cursor:
+        // the response sends it as it is, so Node neither parses every field nor re-serialises it.
         .select(
-          p.json
-            ? [
-                db.raw(`${await this.json.expression(db, p.table, ALIAS, p.columns)} as __json`),
-                `${ALIAS}.id`,
-              ]
-            : p.columns.map((c) => `${ALIAS}.${c}`),
+          db.raw(`${await this.json.expression(db, p.table, ALIAS, p.columns)} as __json`),
+          `${ALIAS}.id`,
         )
         .select(db.raw(`${col}::text as __sort`))
         .limit(p.limit - rows.length);

@@ -25,12 +25,6 @@ const listQuery = z.strictObject({
     .optional(),
 });
 
-export interface IndexPage {
-  results: Record<string, any>[];
-  paging: { next?: string };
-  total?: number;
-}
-
 export interface Sort {
   field: string;
   desc: boolean;
@@ -96,14 +90,9 @@ export class IndexQueryService {
     return compileFilter(def, node, alias, { now: this.clock.now(), timeZone: this.timeZone });
   }
 
-  async list(def: IndexDef, query: Record<string, unknown>, actor: Actor): Promise<IndexPage> {
-    const { rows, paging, total } = await this.fetch(def, query, actor, false);
-    return { results: rows, paging, ...(total !== undefined ? { total } : {}) };
-  }
-
-  /** The same page as `list`, as the JSON text PostgreSQL built for it (the HTTP index endpoints). */
+  /** One index page as the JSON text of the response: rows as PostgreSQL wrote them (json-row.ts). */
   async listJson(def: IndexDef, query: Record<string, unknown>, actor: Actor): Promise<RawJson> {
-    const { rows, paging, total } = await this.fetch(def, query, actor, true);
+    const { rows, paging, total } = await this.fetch(def, query, actor);
     return new RawJson(
       `{"results":[${rows.map((r) => r.__json).join(',')}],"paging":${JSON.stringify(paging)}${
         total !== undefined ? `,"total":${total}` : ''
@@ -111,7 +100,7 @@ export class IndexQueryService {
     );
   }
 
-  private async fetch(def: IndexDef, query: Record<string, unknown>, actor: Actor, json: boolean) {
+  private async fetch(def: IndexDef, query: Record<string, unknown>, actor: Actor) {
     const plain = Object.fromEntries(Object.entries(query).filter(([k]) => !k.startsWith('filter')));
     const q = parseOrThrow(listQuery, plain);
     const raw = collectFilter(query);
@@ -145,7 +134,6 @@ export class IndexQueryService {
       sort: { column: spec.column ?? sort.field, desc: sort.desc, required: !!spec.required },
       after,
       limit: q.limit + 1,
-      json,
     });
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
