@@ -41,15 +41,14 @@ export class IndexQueryRepository {
     const dir = p.sort.desc ? 'desc' : 'asc';
     const passes: ('v' | 'n')[] = p.sort.required ? ['v'] : p.sort.desc ? ['n', 'v'] : ['v', 'n'];
     const start = p.after ? passes.indexOf(p.after.seg) : 0;
+    // Each row as JSON text built by PostgreSQL (`__json`) with `id` and `__sort` for the cursor:
+    // the response sends it as it is, so Node neither parses every field nor re-serialises it.
+    // Both passes project the same columns, so the expression is built once.
+    const json = await this.json.expression(db, p.table, ALIAS, p.columns);
     const rows: Record<string, any>[] = [];
     for (const seg of passes.slice(Math.max(start, 0))) {
       const qb = this.base(db, p.table, p.where, p.archived)
-        // Each row as JSON text built by PostgreSQL (`__json`) with `id` and `__sort` for the cursor:
-        // the response sends it as it is, so Node neither parses every field nor re-serialises it.
-        .select(
-          db.raw(`${await this.json.expression(db, p.table, ALIAS, p.columns)} as __json`),
-          `${ALIAS}.id`,
-        )
+        .select(db.raw(`${json} as __json`), `${ALIAS}.id`)
         .select(db.raw(`${col}::text as __sort`))
         .limit(p.limit - rows.length);
       if (seg === 'n') {
