@@ -48,9 +48,13 @@ export class WarehouseRepository {
     return Number(row.id);
   }
 
+  /**
+   * Progress writes are fire-and-forget on a pool, so one can reach the server after finishRun:
+   * it only touches a run still marked running, never overwriting a finished run's phase.
+   */
   async progress(id: number, phase: string, rows: Record<string, unknown>): Promise<void> {
     await this.db('warehouse_runs')
-      .where({ id })
+      .where({ id, status: 'running' })
       .update({ phase, rows: JSON.stringify(rows) });
   }
 
