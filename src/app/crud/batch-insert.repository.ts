@@ -2,7 +2,7 @@ import type { Actor } from '../auth/access';
 import type { Db } from '../database';
 import { rowsOf } from '../database';
 import { JsonRowBuilder } from '../json-row';
-import { prepared } from '../prepared';
+import { preparedRaw } from '../prepared';
 import type { Row } from './record.repository';
 import type { ResourceDef } from './resource';
 
@@ -99,10 +99,13 @@ export class BatchInsertRepository {
         insert into audit_log (actor_key_id, actor_role, action, object, object_id, before, after)
         select ?::bigint, ?, 'create', ?, id, null, to_jsonb(ins) from ins order by id)
       select (select count(*) from bad)::int as __bad, ${returned} from (select 1) one left join ins on true`;
-    const res = await prepared(
-      db,
-      db.raw(sql, [JSON.stringify(rows), this.object, actor.keyId, actor.role, this.object]),
-    );
+    const res = await preparedRaw(db, sql, [
+      JSON.stringify(rows),
+      this.object,
+      actor.keyId,
+      actor.role,
+      this.object,
+    ]);
     const out = rowsOf<Row & { __bad: number }>(res);
     if (Number(out[0]?.__bad) > 0 || out[0]?.id == null) return { rows: [], referenceFailure: true };
     const inserted = out.map(({ __bad: _, ...row }) => row as Row).sort((a, b) => a.id - b.id);
