@@ -8,6 +8,8 @@ import * as m0007 from './0007_payments';
 import * as m0008 from './0008_warehouse_payments';
 import * as m0009 from './0009_contacts_write_path';
 import * as m0010 from './0010_invoice_index';
+import * as m0011 from './0011_contacts_email_index';
+import * as m0012 from './0012_audit_log_json';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +27,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_warehouse_payments': m0008,
   '0009_contacts_write_path': m0009,
   '0010_invoice_index': m0010,
+  '0011_contacts_email_index': m0011,
+  '0012_audit_log_json': m0012,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -13,9 +13,23 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  */
 export class JsonRowBuilder {
   private readonly tables = new Map<string, Promise<Map<string, string>>>();
+  /** Built expressions by table, alias and columns: a hot path builds the same few every request. */
+  private readonly built = new Map<string, string>();
 
-  /** `(select row_to_json(r)::text from (select …) r)` over `alias`'s columns, in that order. */
-  async expression(db: Db, table: string, alias: string, columns: string[]): Promise<string> {
+  /**
+   * `(select row_to_json(r)::text from (select …) r)` over `alias`'s columns, in that order; with
+   * `as = 'json'` the value stays of type json (e.g. to be stored in a json column as well).
+   */
+  async expression(
+    db: Db,
+    table: string,
+    alias: string,
+    columns: string[],
+    as: 'text' | 'json' = 'text',
+  ): Promise<string> {
+    const key = `${table}\u0000${alias}\u0000${as}\u0000${columns.join('\u0000')}`;
+    const hit = this.built.get(key);
+    if (hit !== undefined) return hit;
     const types = await this.columnTypes(db, table);
     const exprs = columns.map((c) => {
       const col = `${alias}.${q(c)}`;
@@ -30,7 +44,9 @@ export class JsonRowBuilder {
           return `${col} as ${q(c)}`;
       }
     });
-    return `(select row_to_json(r)::text from (select ${exprs.join(', ')}) r)`;
+    const expr = `(select row_to_json(r)${as === 'text' ? '::text' : ''} from (select ${exprs.join(', ')}) r)`;
+    if (this.built.size < 1000) this.built.set(key, expr);
+    return expr;
   }
 
   /** Every column of `table`, in table order. */

@@ -12,14 +12,14 @@ const names = new Map<string, string>();
  * the first MAX_NAMES shapes get a name, which bounds what each connection keeps prepared.
  * PGlite (one connection, in process) runs queries as they are.
  */
-export function prepared<Q extends Knex.QueryBuilder | Knex.Raw>(db: Db, qb: Q): Q {
-  if (isPglite(db)) return qb;
-  const { sql } = qb.toSQL();
+export function preparedRaw(db: Db, sql: string, bindings: readonly unknown[]): Knex.Raw {
+  const raw = db.raw(sql, bindings as Knex.RawBinding[]);
+  if (isPglite(db)) return raw;
+  // Keyed by the SQL text as written (with ? placeholders): no compile pass just to name it.
   let name = names.get(sql);
   if (!name && names.size < MAX_NAMES) {
     name = `ll_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     names.set(sql, name);
   }
-  if (name) qb.options({ name });
-  return qb;
+  return name ? raw.options({ name }) : raw;
 }

@@ -2,7 +2,7 @@ import type { Actor } from '../auth/access';
 import type { Db } from '../database';
 import { rowsOf } from '../database';
 import { JsonRowBuilder } from '../json-row';
-import { prepared } from '../prepared';
+import { preparedRaw } from '../prepared';
 import type { Row } from './record.repository';
 import type { ResourceDef } from './resource';
 
@@ -63,46 +63,55 @@ export class BatchInsertRepository {
       const ci = info.get(c)!;
       return ci.notNull && ci.default ? `coalesce(i.${q(c)}, ${ci.default})` : `i.${q(c)}`;
     });
-    // Derived columns come from the referenced row, probed by primary key per input row.
-    for (const [col, { via, column }] of Object.entries(opts.derived ?? {})) {
-      if (!cols.includes(via) || cols.includes(col) || !references[via]) continue;
-      cols.push(col);
-      expr.push(`(select r.${q(column)} from ${q(references[via])} r where r.id = i.${q(via)})`);
-    }
-    // With `json`, each row comes back as the JSON text of the response (see JsonRowBuilder).
-    const returned = opts.json
-      ? `ins.id, ${await this.json.expression(db, this.table, 'ins', await this.json.columns(db, this.table))} as __json`
-      : 'ins.*';
-    const refChecks = Object.entries(references)
-      .filter(([col]) => cols.includes(col))
-      .map(
-        ([col, table]) =>
-          // A scalar subquery probes the primary key per input row; a join would be planned as a
-          // hash join over the whole referenced table.
-          `select 1 from input i where i.${q(col)} is not null and not coalesce(
-             (select r.archived_at is null from ${q(table)} r where r.id = i.${q(col)}), false)`,
-      );
-    const bad = refChecks.length ? refChecks.join(' union all ') : 'select 1 where false';
+    // Each referenced row is read once per input row, by primary key, as a whole-row value: it
+    // says whether the reference exists and is live, and carries the columns derived from it. (A
+    // scalar subquery, not a join: a join would be planned as a hash join over the whole table.)
+    const refs = Object.entries(references).filter(([col]) => cols.includes(col));
+    const probes = refs.map(([col, table], k) => {
+      for (const [target, d] of Object.entries(opts.derived ?? {})) {
+        if (d.via !== col || cols.includes(target)) continue;
+        cols.push(target);
+        expr.push(`(i.__ref${k}).${q(d.column)}`);
+      }
+      return {
+        select: `, (select r from ${q(table)} r where r.id = p.${q(col)}) as __ref${k}`,
+        bad: `select 1 from input i where i.${q(col)} is not null
+                and ((i.__ref${k}).id is null or (i.__ref${k}).archived_at is not null)`,
+      };
+    });
+    const bad = probes.length ? probes.map((p) => p.bad).join(' union all ') : 'select 1 where false';
+    // With `json`, each row comes back as the JSON text of the response (see JsonRowBuilder), and
+    // the audit row stores that same JSON (the transactional path stores the row's JSON too).
+    const rowJson = opts.json
+      ? await this.json.expression(db, this.table, 'ins', await this.json.columns(db, this.table), 'json')
+      : 'row_to_json(ins)';
+    const returned = opts.json ? 'out.id, out.__json::text as __json' : 'ins.*';
     const sql = `
       with input as (
-        select * from jsonb_populate_recordset(null::${q(this.table)}, ?::jsonb) with ordinality),
+        select p.*${probes.map((p) => p.select).join('')}
+          from jsonb_populate_recordset(null::${q(this.table)}, ?::jsonb) with ordinality p),
       bad as (${bad}),
       ins as (
         insert into ${q(this.table)} (${cols.map(q).join(', ')})
         select ${expr.join(', ')} from input i where not exists (select 1 from bad)
         order by i.ordinality
         returning *),
+      out as (select ins.id, ins.version, ${rowJson} as __json from ins),
       outbox as (
         insert into sync_outbox (object, object_id, version, op)
-        select ?, id, version, 'create' from ins order by id),
+        select ?, id, version, 'create' from out order by id),
       audit as (
         insert into audit_log (actor_key_id, actor_role, action, object, object_id, before, after)
-        select ?::bigint, ?, 'create', ?, id, null, to_jsonb(ins) from ins order by id)
-      select (select count(*) from bad)::int as __bad, ${returned} from (select 1) one left join ins on true`;
-    const res = await prepared(
-      db,
-      db.raw(sql, [JSON.stringify(rows), this.object, actor.keyId, actor.role, this.object]),
-    );
+        select ?::bigint, ?, 'create', ?, id, null, __json from out order by id)
+      select (select count(*) from bad)::int as __bad, ${returned}
+        from (select 1) one left join ${opts.json ? 'out' : 'ins'} on true`;
+    const res = await preparedRaw(db, sql, [
+      JSON.stringify(rows),
+      this.object,
+      actor.keyId,
+      actor.role,
+      this.object,
+    ]);
     const out = rowsOf<Row & { __bad: number }>(res);
     if (Number(out[0]?.__bad) > 0 || out[0]?.id == null) return { rows: [], referenceFailure: true };
     const inserted = out.map(({ __bad: _, ...row }) => row as Row).sort((a, b) => a.id - b.id);

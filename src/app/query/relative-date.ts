@@ -25,9 +25,15 @@ export function isRelativeRange(s: string): boolean {
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
+const lastDate = new Map<string, { minute: number; date: string }>();
 
 /** Today's date (YYYY-MM-DD) in `timeZone` at instant `now`. */
 export function localDate(now: Date, timeZone: string): string {
+  // Every zone's offset is whole minutes, so the local date only changes on a minute boundary:
+  // formatting (costly even with a cached formatter) runs once per zone and minute.
+  const minute = Math.floor(now.getTime() / 60000);
+  const last = lastDate.get(timeZone);
+  if (last?.minute === minute) return last.date;
   // Formatters are costly to build (a measurable share of an index request): one per zone.
   let f = formats.get(timeZone);
   if (!f) {
@@ -35,7 +41,10 @@ export function localDate(now: Date, timeZone: string): string {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     formats.set(timeZone, f);
   }
-  return f.format(now);
+  const date = f.format(now);
+  if (lastDate.size > 1000) lastDate.clear();
+  lastDate.set(timeZone, { minute, date });
+  return date;
 }
 
 const day = (s: string) => new Date(`${s}T00:00:00Z`);

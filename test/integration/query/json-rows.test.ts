@@ -191,4 +191,31 @@ describe.each(['pg', 'pglite'] as const)('rows as JSON built by the database (%s
     const [lone] = await svc.db('companies').insert({ name: 'Lone' }).returning('id');
     await svc.db('companies').where({ id: lone.id }).del();
   });
+
+  it('refuses a batch naming an archived company, and audits each created row as it was returned', async () => {
+    const [gone] = await svc.db('companies').insert({ name: 'Gone', industry: 'media' }).returning('id');
+    expect((await svc.request('DELETE', `/api/v1/companies/${gone.id}`)).status).toBe(200);
+    const before = await svc.db('contacts').count({ n: '*' }).first();
+    const refused = await svc.request('POST', '/api/v1/contacts/batch/create', {
+      body: { inputs: [{ first_name: 'Hal', company_id: gone.id }, { first_name: 'Ida' }] },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ field: 'inputs.0.company_id', message: expect.stringContaining('archived') }),
+    ]);
+    expect(await svc.db('contacts').count({ n: '*' }).first()).toEqual(before);
+
+    const res = await svc.request('POST', '/api/v1/contacts/batch/create', {
+      body: { inputs: [{ first_name: 'Jo', company_id: companyIds[1] }, { email: 'kim@x.example' }] },
+    });
+    expect(res.status).toBe(201);
+    for (const item of res.body.results) {
+      const trail = await svc
+        .db('audit_log')
+        .where({ object: 'contact', object_id: item.record.id })
+        .select('action', 'before', 'after');
+      expect(trail).toEqual([{ action: 'create', before: null, after: item.record }]);
+    }
+    expect(res.body.results[0].record.company_industry).toBe('retail');
+  });
 });
