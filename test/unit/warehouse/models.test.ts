@@ -1,9 +1,11 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { toArrow, toCsv } from '../../../src/warehouse/report.format';
 import { SCOPED_TABLES } from '../../../warehouse/incremental';
-import { modelStatements } from '../../../warehouse/models';
+import { modelSettings, modelStatements } from '../../../warehouse/models';
 import { convertedSql, REPORTS } from '../../../warehouse/reports';
 import { DEFAULT_SETTINGS, settingsSchema, settingsTableSql } from '../../../warehouse/settings';
+import { createRawSql, SOURCES } from '../../../warehouse/sources';
 
 describe('warehouse model files', () => {
   const statements = modelStatements();
@@ -38,6 +40,107 @@ describe('warehouse model files', () => {
   it('marts stay portable: no DuckDB-only syntax in 4x files', () => {
     for (const s of statements.filter((x) => x.file.startsWith('4'))) {
       expect(s.body).not.toMatch(/\bASOF\b|\bHUGEINT\b|\bREPLACE\s*\(|::|\bQUALIFY\b|\barg_(min|max)\b/i);
+    }
+  });
+});
+
+describe('staging views on raw rows', () => {
+  let inst: DuckDBInstance;
+  let duck: DuckDBConnection;
+  const rows = async (sql: string) => (await duck.runAndReadAll(sql)).getRowObjectsJS();
+  // Each instant near a day boundary somewhere (and one before 1970: negative epoch).
+  const instants = [
+    '2024-03-10T23:30:00Z',
+    '2024-01-01T00:00:00Z',
+    '2024-07-01T15:00:00Z',
+    '1969-12-31T23:59:59.999Z',
+  ];
+  const dateIn = (tz: string, iso: string) =>
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(new Date(iso));
+
+  beforeAll(async () => {
+    inst = await DuckDBInstance.create(':memory:');
+    duck = await inst.connect();
+    for (const src of SOURCES) await duck.run(createRawSql(src));
+    for (const st of modelStatements().filter((x) => x.file === '10_staging')) await duck.run(st.sql);
+    await duck.run(`INSERT INTO raw_contacts (id, company_id) VALUES (20, 2)`);
+    await duck.run(`INSERT INTO raw_invoices (id, company_id, currency) VALUES (30, 3, 'usd')`);
+    // 1: own company; 2: contact's company; 3: invoice's company; 4: none; 5: archived.
+    await duck.run(`INSERT INTO raw_payments (id, company_id, contact_id, invoice_id, amount_minor, fee_minor,
+                      currency, created_at, paid_at, archived_at) VALUES
+      (1, 1, 20, 30, 1000, 30, 'usd', TIMESTAMPTZ '${instants[0]}', TIMESTAMPTZ '${instants[1]}', NULL),
+      (2, NULL, 20, 30, 1000, 30, 'usd', TIMESTAMPTZ '${instants[2]}', NULL, NULL),
+      (3, NULL, NULL, 30, 1000, 30, 'usd', TIMESTAMPTZ '${instants[3]}', NULL, NULL),
+      (4, NULL, NULL, NULL, 1000, 30, 'usd', TIMESTAMPTZ '${instants[0]}', NULL, NULL),
+      (5, 1, NULL, NULL, 1000, 30, 'usd', TIMESTAMPTZ '${instants[0]}', NULL, now())`);
+    await duck.run(`INSERT INTO raw_refunds (id, payment_id, currency, amount_minor, refunded_at)
+                    SELECT i, 1, 'usd', 10, ts FROM (VALUES ${instants.map((t, i) => `(${i}, TIMESTAMPTZ '${t}')`).join(', ')}) AS v(i, ts)`);
+    await duck.run(`INSERT INTO raw_payouts (id, currency, amount_minor, initiated_at, arrival_date) VALUES
+      (1, 'usd', 10, TIMESTAMPTZ '${instants[0]}', NULL), (2, 'usd', 10, TIMESTAMPTZ '${instants[0]}', DATE '2024-03-20')`);
+  });
+  afterAll(() => {
+    duck.closeSync();
+    inst.closeSync();
+  });
+
+  it('resolve the customer of a payment from its company, else its contact, else its invoice', async () => {
+    expect(
+      await rows(`SELECT payment_id, customer_id, net_minor FROM stg_payments ORDER BY payment_id`),
+    ).toEqual([
+      { payment_id: 1n, customer_id: 1n, net_minor: 970n },
+      { payment_id: 2n, customer_id: 2n, net_minor: 970n },
+      { payment_id: 3n, customer_id: 3n, net_minor: 970n },
+      { payment_id: 4n, customer_id: null, net_minor: 970n },
+    ]);
+  });
+
+  it.each(['UTC', 'Etc/UTC', 'America/New_York', 'Asia/Tokyo'])(
+    'date timestamps in the session time zone (%s)',
+    async (tz) => {
+      await duck.run(`SET TimeZone = '${tz}'`);
+      const refunds = await rows(
+        `SELECT CAST(refund_date AS VARCHAR) AS d FROM stg_refunds ORDER BY refund_id`,
+      );
+      expect(refunds.map((r) => r.d)).toEqual(instants.map((t) => dateIn(tz, t)));
+      const pays = await rows(
+        `SELECT CAST(created_date AS VARCHAR) AS c, CAST(paid_date AS VARCHAR) AS p FROM stg_payments ORDER BY payment_id`,
+      );
+      expect(pays[0]).toEqual({ c: dateIn(tz, instants[0]), p: dateIn(tz, instants[1]) });
+      expect(pays[2]).toEqual({ c: dateIn(tz, instants[3]), p: null });
+      const payouts = await rows(
+        `SELECT CAST(initiated_date AS VARCHAR) AS i, CAST(payout_date AS VARCHAR) AS p FROM stg_payouts ORDER BY payout_id`,
+      );
+      expect(payouts).toEqual([
+        { i: dateIn(tz, instants[0]), p: dateIn(tz, instants[0]) },
+        { i: dateIn(tz, instants[0]), p: '2024-03-20' },
+      ]);
+    },
+  );
+});
+
+describe('model build settings', () => {
+  it('are SET statements of the model files that runModels can apply and reset', async () => {
+    const settings = modelSettings();
+    expect(settings.map((x) => x.name)).toEqual(['preserve_insertion_order', 'disabled_compression_methods']);
+    const inst = await DuckDBInstance.create(':memory:');
+    const duck = await inst.connect();
+    try {
+      for (const x of settings) await duck.run(`SET ${x.name} = ${x.value}`);
+      const value = async () =>
+        (
+          await duck.runAndReadAll(`SELECT current_setting('preserve_insertion_order') AS v`)
+        ).getRowObjectsJS()[0].v;
+      expect(await value()).toBe(false);
+      for (const x of settings) await duck.run(`RESET ${x.name}`);
+      expect(await value()).toBe(true);
+    } finally {
+      duck.closeSync();
+      inst.closeSync();
     }
   });
 });
