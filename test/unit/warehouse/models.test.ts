@@ -123,6 +123,97 @@ describe('staging views on raw rows', () => {
   );
 });
 
+describe('fct_collection_line allocation', () => {
+  // invoice → line gross amounts (line ids are invoice × 10 + position).
+  const invoices: Record<number, bigint[]> = {
+    1: [100n, 200n, 300n],
+    2: [1n, 1n, 1n],
+    // Products of amount × gross beyond BIGINT: the HUGEINT path.
+    3: [5_000_000_000n, 10_000_000_000n],
+    4: [-50n, 250n, 7n],
+  };
+  const money = [
+    { kind: 'collected', id: 1, invoice: 1, amount: 600n },
+    { kind: 'collected', id: 2, invoice: 1, amount: 100n },
+    { kind: 'collected', id: 3, invoice: 2, amount: 2n },
+    { kind: 'collected', id: 4, invoice: 3, amount: 10_000_000_000n },
+    { kind: 'collected', id: 5, invoice: 4, amount: 101n },
+    { kind: 'collected', id: 6, invoice: null, amount: 55n },
+    { kind: 'refunded', id: 7, invoice: 1, amount: 599n },
+  ];
+
+  /** Largest remainder: floor shares, leftover cents to the largest remainders, then lowest line id. */
+  function expected(invoice: number | null, amount: bigint): Array<[number | null, bigint]> {
+    const gross = invoice === null ? [] : invoices[invoice];
+    const total = gross.reduce((a, b) => a + b, 0n);
+    if (invoice === null || total <= 0n) return [[null, amount]];
+    const ids = gross.map((_, i) => invoice * 10 + i);
+    if (amount === total) return gross.map((g, i) => [ids[i], g]);
+    const base = gross.map((g) => (amount * g) / total); // BigInt division truncates, like SQL //
+    const rem = gross.map((g) => (amount * g) % total);
+    let left = amount - base.reduce((a, b) => a + b, 0n);
+    const order = ids
+      .map((_, i) => i)
+      .sort((a, b) => (rem[b] > rem[a] ? 1 : rem[b] < rem[a] ? -1 : ids[a] - ids[b]));
+    for (const i of order) if (left-- > 0n) base[i] += 1n;
+    return gross.map((_, i) => [ids[i], base[i]]);
+  }
+
+  it('splits every payment and refund over its invoice lines to the cent', async () => {
+    const inst = await DuckDBInstance.create(':memory:');
+    const duck = await inst.connect();
+    try {
+      await duck.run(`CREATE TABLE fct_invoice_line (invoice_id BIGINT, line_id BIGINT, product_id BIGINT,
+                        amount_minor BIGINT, tax_minor BIGINT)`);
+      for (const [inv, gross] of Object.entries(invoices)) {
+        for (const [i, g] of gross.entries()) {
+          // Split gross into amount + tax so both count.
+          await duck.run(
+            `INSERT INTO fct_invoice_line VALUES (${inv}, ${Number(inv) * 10 + i}, ${i + 100}, ${g - 1n}, 1)`,
+          );
+        }
+      }
+      const values = (kind: string, date: string, last: string) =>
+        money
+          .filter((m) => m.kind === kind)
+          .map((m) => `(${m.id}, ${m.invoice ?? 'NULL'}, 9, 'EUR', ${m.amount}, DATE '${date}', ${last})`)
+          .join(', ');
+      await duck.run(`CREATE TABLE fct_payment (payment_id BIGINT, invoice_id BIGINT, customer_id BIGINT,
+                        currency VARCHAR, amount_minor BIGINT, event_date DATE, is_success BOOLEAN)`);
+      await duck.run(`INSERT INTO fct_payment VALUES ${values('collected', '2025-01-15', 'true')}`);
+      await duck.run(`CREATE TABLE fct_refund (refund_id BIGINT, invoice_id BIGINT, customer_id BIGINT,
+                        currency VARCHAR, amount_minor BIGINT, refund_date DATE, status VARCHAR)`);
+      await duck.run(`INSERT INTO fct_refund VALUES ${values('refunded', '2025-02-03', "'succeeded'")}`);
+      await duck.run(`CREATE TABLE dim_fx_day AS SELECT 'EUR' AS currency, CAST(d AS DATE) AS date, 1.1 AS to_report
+                      FROM generate_series(TIMESTAMP '2025-01-01', TIMESTAMP '2025-03-01', INTERVAL 1 DAY) AS g(d)`);
+      const st = modelStatements().find((x) => x.name === 'fct_collection_line')!;
+      await duck.run(st.sql);
+      const got = (
+        await duck.runAndReadAll(`SELECT kind, source_id, line_id, amount_minor, amount_report_minor,
+                                   CAST(month AS VARCHAR) AS month FROM fct_collection_line`)
+      ).getRowObjectsJS();
+      for (const m of money) {
+        const rows = got
+          .filter((r) => r.kind === m.kind && r.source_id === BigInt(m.id))
+          .sort((a, b) => Number(a.line_id ?? 0n) - Number(b.line_id ?? 0n));
+        const want = expected(m.invoice, m.amount);
+        expect(rows.map((r) => [r.line_id === null ? null : Number(r.line_id), r.amount_minor])).toEqual(
+          want,
+        );
+        expect(rows.reduce((a, r) => a + (r.amount_minor as bigint), 0n)).toBe(m.amount);
+        for (const r of rows) {
+          expect(r.amount_report_minor).toBe(BigInt(Math.round(Number(r.amount_minor as bigint) * 1.1)));
+          expect(r.month).toBe(m.kind === 'collected' ? '2025-01-01' : '2025-02-01');
+        }
+      }
+      expect(got).toHaveLength(money.reduce((n, m) => n + expected(m.invoice, m.amount).length, 0));
+    } finally {
+      duck.closeSync();
+      inst.closeSync();
+    }
+  });
+});
+
 describe('model build settings', () => {
   it('are SET statements of the model files that runModels can apply and reset', async () => {
     const settings = modelSettings();
