@@ -30,7 +30,8 @@ LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date;
 -- One row per payment attempt. customer_type: 'new' until the customer's first successful
 -- payment (inclusive), 'returning' after it.
 CREATE OR REPLACE TABLE fct_payment AS
-WITH p AS (
+-- Not materialized: the first-payment lookups read four columns of it, the final select all.
+WITH p AS NOT MATERIALIZED (
   SELECT *, coalesce(paid_date, created_date) AS event_date,
          status IN ('succeeded', 'refunded', 'partially_refunded', 'disputed') AS is_success,
          status IN ('failed', 'canceled') AS is_failure
