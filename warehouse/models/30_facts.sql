@@ -20,12 +20,15 @@ LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date;
 CREATE OR REPLACE TABLE fct_invoice_line AS
 SELECT l.line_id, l.invoice_id, i.customer_id, l.product_id, i.status AS invoice_status,
        i.counts_as_billed, i.issue_date, i.month, i.currency, l.quantity, l.amount_minor, l.tax_minor,
-       CAST(round(l.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor,
-       CAST(round(l.tax_minor * fx.to_report) AS BIGINT) AS tax_report_minor,
+       CAST(round(l.amount_minor * i.to_report) AS BIGINT) AS amount_report_minor,
+       CAST(round(l.tax_minor * i.to_report) AS BIGINT) AS tax_report_minor,
        l.service_start, l.service_end
 FROM stg_invoice_lines l
-JOIN fct_invoice i ON i.invoice_id = l.invoice_id
-LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date;
+-- The conversion factor is looked up once per invoice, not once per line.
+JOIN (SELECT i.invoice_id, i.customer_id, i.status, i.counts_as_billed, i.issue_date, i.month, i.currency, fx.to_report
+      FROM fct_invoice i
+      LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date) AS i
+  ON i.invoice_id = l.invoice_id;
 
 -- One row per payment attempt. customer_type: 'new' until the customer's first successful
 -- payment (inclusive), 'returning' after it.
