@@ -4,5 +4,6 @@
 -- (which DuckDB still honours), so rows may be written in any order — a parallel write.
 SET preserve_insertion_order = false;
 -- FSST string compression costs more to analyse and write than the facts' short, low-cardinality
--- text columns gain from it over dictionary compression (about a fifth of writing fct_invoice_line).
+-- text columns gain from it over dictionary compression (copying fct_invoice_line at scale 0.3,
+-- one thread: 1.13 -> 0.69 CPU-s).
 SET disabled_compression_methods = 'fsst,dict_fsst';
