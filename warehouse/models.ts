@@ -27,7 +27,7 @@ export interface ModelStatement {
   body: string;
 }
 
-/** Model files in name order: 1x staging, 2x dims, 3x facts, 4x marts. */
+/** Model files in name order: 00 session settings, 1x staging, 2x dims, 3x facts, 4x marts. */
 export function modelFiles(): ModelFile[] {
   const dir = modelsDir();
   return readdirSync(dir)
@@ -69,6 +69,18 @@ export function modelStatements(): ModelStatement[] {
   );
 }
 
+export interface ModelSetting {
+  name: string;
+  value: string;
+}
+
+/** `SET name = value;` statements of the model files (00_session.sql): the build's session settings. */
+export function modelSettings(): ModelSetting[] {
+  return modelFiles().flatMap((f) =>
+    [...f.sql.matchAll(/^SET (\w+) = (.+);\s*$/gm)].map((m) => ({ name: m[1], value: m[2] })),
+  );
+}
+
 /**
  * How a statement is run: the default recreates it from scratch; an incremental refresh passes a
  * runner that rebuilds only the affected part of some tables.
@@ -86,21 +98,32 @@ export async function runModels(
   runner: StatementRunner = recreate,
 ): Promise<Record<string, number>> {
   const timings: Record<string, number> = {};
-  let current = '';
-  let t0 = performance.now();
-  for (const st of modelStatements()) {
-    if (st.file !== current) {
-      if (current) timings[current] = Math.round(performance.now() - t0);
-      current = st.file;
-      onFile?.(st.file);
-      t0 = performance.now();
+  const settings = modelSettings();
+  // Settings apply to this run only: the connection goes on to other work afterwards.
+  for (const s of settings) await duck.run(`SET ${s.name} = ${s.value}`);
+  try {
+    let current = '';
+    let t0 = performance.now();
+    for (const st of modelStatements()) {
+      if (st.file !== current) {
+        if (current) timings[current] = Math.round(performance.now() - t0);
+        current = st.file;
+        onFile?.(st.file);
+        t0 = performance.now();
+      }
+      const s0 = performance.now();
+      try {
+        await runner(duck, st);
+      } catch (err) {
+        throw new Error(`model ${st.file}/${st.name} failed: ${(err as Error).message}`);
+      }
+      if (process.env.LL_MODEL_TIMINGS) {
+        console.log(`model ${st.name} ${Math.round(performance.now() - s0)} ms`);
+      }
     }
-    try {
-      await runner(duck, st);
-    } catch (err) {
-      throw new Error(`model ${st.file}/${st.name} failed: ${(err as Error).message}`);
-    }
+    if (current) timings[current] = Math.round(performance.now() - t0);
+  } finally {
+    for (const s of settings) await duck.run(`RESET ${s.name}`);
   }
-  if (current) timings[current] = Math.round(performance.now() - t0);
   return timings;
 }

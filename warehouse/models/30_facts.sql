@@ -20,17 +20,21 @@ LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date;
 CREATE OR REPLACE TABLE fct_invoice_line AS
 SELECT l.line_id, l.invoice_id, i.customer_id, l.product_id, i.status AS invoice_status,
        i.counts_as_billed, i.issue_date, i.month, i.currency, l.quantity, l.amount_minor, l.tax_minor,
-       CAST(round(l.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor,
-       CAST(round(l.tax_minor * fx.to_report) AS BIGINT) AS tax_report_minor,
+       CAST(round(l.amount_minor * i.to_report) AS BIGINT) AS amount_report_minor,
+       CAST(round(l.tax_minor * i.to_report) AS BIGINT) AS tax_report_minor,
        l.service_start, l.service_end
 FROM stg_invoice_lines l
-JOIN fct_invoice i ON i.invoice_id = l.invoice_id
-LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date;
+-- The conversion factor is looked up once per invoice, not once per line.
+JOIN (SELECT i.invoice_id, i.customer_id, i.status, i.counts_as_billed, i.issue_date, i.month, i.currency, fx.to_report
+      FROM fct_invoice i
+      LEFT JOIN dim_fx_day fx ON fx.currency = i.currency AND fx.date = i.issue_date) AS i
+  ON i.invoice_id = l.invoice_id;
 
 -- One row per payment attempt. customer_type: 'new' until the customer's first successful
 -- payment (inclusive), 'returning' after it.
 CREATE OR REPLACE TABLE fct_payment AS
-WITH p AS (
+-- Not materialized: the first-payment lookups read four columns of it, the final select all.
+WITH p AS NOT MATERIALIZED (
   SELECT *, coalesce(paid_date, created_date) AS event_date,
          status IN ('succeeded', 'refunded', 'partially_refunded', 'disputed') AS is_success,
          status IN ('failed', 'canceled') AS is_failure
@@ -117,16 +121,30 @@ WITH money AS (
 ),
 lines AS (SELECT invoice_id, line_id, product_id, amount_minor + tax_minor AS gross FROM fct_invoice_line),
 tot AS (SELECT invoice_id, CAST(sum(gross) AS BIGINT) AS total FROM lines GROUP BY invoice_id),
-mt AS (SELECT m.*, t.total FROM money m LEFT JOIN tot t ON t.invoice_id = m.invoice_id AND t.total > 0),
+-- The conversion factor is looked up once per money row, not once per allocated line.
+mt AS (
+  SELECT m.*, t.total, fx.to_report
+  FROM money m
+  LEFT JOIN tot t ON t.invoice_id = m.invoice_id AND t.total > 0
+  LEFT JOIN dim_fx_day fx ON fx.currency = m.currency AND fx.date = m.event_date
+),
 -- Partial amounts: floor shares, then the leftover cents go to the largest remainders. Money equal
 -- to its invoice's total (the common case) is each line's gross exactly, so it skips the ranking.
 shares AS (
-  SELECT m.*, l.line_id, l.product_id, CAST(m.amount_minor AS HUGEINT) * l.gross AS num
+  SELECT m.*, l.line_id, l.product_id, l.gross
   FROM mt m JOIN lines l ON l.invoice_id = m.invoice_id
   WHERE m.amount_minor <> m.total
 ),
--- amount × gross needs HUGEINT; the share and the remainder (< total) fit BIGINT again.
-floored AS (SELECT *, CAST(num // total AS BIGINT) AS base, CAST(num % total AS BIGINT) AS rem FROM shares),
+-- amount × gross fits BIGINT unless a factor reaches ~3·10^9 (√2^63): only then HUGEINT (several
+-- times slower to divide). Share and remainder (< total) fit BIGINT either way.
+floored AS (
+  SELECT *,
+         CASE WHEN abs(amount_minor) < 3037000499 AND abs(gross) < 3037000499 THEN amount_minor * gross // total
+              ELSE CAST(CAST(amount_minor AS HUGEINT) * gross // total AS BIGINT) END AS base,
+         CASE WHEN abs(amount_minor) < 3037000499 AND abs(gross) < 3037000499 THEN amount_minor * gross % total
+              ELSE CAST(CAST(amount_minor AS HUGEINT) * gross % total AS BIGINT) END AS rem
+  FROM shares
+),
 ranked AS (
   SELECT *, amount_minor - sum(base) OVER (PARTITION BY kind, source_id) AS leftover,
          row_number() OVER (PARTITION BY kind, source_id ORDER BY rem DESC, line_id) AS rn
@@ -134,21 +152,21 @@ ranked AS (
 ),
 allocated AS (
   SELECT kind, source_id, invoice_id, customer_id, line_id, product_id, currency, event_date,
-         CAST(base + CASE WHEN rn <= leftover THEN 1 ELSE 0 END AS BIGINT) AS amount_minor
+         CAST(base + CASE WHEN rn <= leftover THEN 1 ELSE 0 END AS BIGINT) AS amount_minor, to_report
   FROM ranked
   UNION ALL
   SELECT m.kind, m.source_id, m.invoice_id, m.customer_id, l.line_id, l.product_id, m.currency, m.event_date,
-         l.gross
+         l.gross, m.to_report
   FROM mt m JOIN lines l ON l.invoice_id = m.invoice_id
   WHERE m.amount_minor = m.total
   UNION ALL
-  SELECT kind, source_id, invoice_id, customer_id, NULL, NULL, currency, event_date, amount_minor
+  SELECT kind, source_id, invoice_id, customer_id, NULL, NULL, currency, event_date, amount_minor, to_report
   FROM mt WHERE total IS NULL
 )
-SELECT a.*, CAST(date_trunc('month', a.event_date) AS DATE) AS month,
-       CAST(round(a.amount_minor * fx.to_report) AS BIGINT) AS amount_report_minor
-FROM allocated a
-LEFT JOIN dim_fx_day fx ON fx.currency = a.currency AND fx.date = a.event_date;
+SELECT kind, source_id, invoice_id, customer_id, line_id, product_id, currency, event_date, amount_minor,
+       CAST(date_trunc('month', event_date) AS DATE) AS month,
+       CAST(round(amount_minor * to_report) AS BIGINT) AS amount_report_minor
+FROM allocated;
 
 -- When each subscription item applies: [period_start, period_end) clipped to the subscription's
 -- life, with its monthly-normalised value (amount × periods per year / 12, unrounded) and the
