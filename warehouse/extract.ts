@@ -12,8 +12,13 @@ import { pgTextSelect, type SourceTable } from './sources';
 
 /** Rows per keyset page of the row path: each page is one short statement (PGlite has one connection). */
 export const PAGE_ROWS = 20000;
-/** id span per COPY page on PostgreSQL: short statements, and big tables split across lanes. */
-export const COPY_ID_SPAN = 200000;
+/**
+ * id span per COPY page on PostgreSQL: short statements, big tables split across lanes. A
+ * multiple of DuckDB's row group size (122,880 rows): each page's INSERT fills whole row groups
+ * when ids are dense, instead of leaving a partial one per page that the next checkpoint of
+ * the file (the first incremental refresh's) would stop to merge.
+ */
+export const COPY_ID_SPAN = 2 * 122880;
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 

@@ -227,15 +227,15 @@ export class WarehouseLoader {
         if (present.has(src.table)) this.progress.rows[src.table] = 0;
       }
       this.phase('extract');
-      // Raw tables have no meaningful row order: letting DuckDB insert CSV chunks in any order
-      // saves about a fifth of the ingest CPU (measured on 3M line items). Models keep the default.
-      await conn.run('SET preserve_insertion_order = false');
+      // Insertion order is kept (the default): each page's INSERT then packs whole row groups,
+      // where unordered parallel inserts left partial ones that every checkpoint after the load
+      // (the first incremental refresh's) stopped to merge. Pipe scans are single-threaded, so
+      // order costs no parallelism here.
       await this.extractFull(
         instance,
         conn,
         SOURCES.filter((src) => present.has(src.table)),
       );
-      await conn.run('RESET preserve_insertion_order');
       modelMs = await runModels(conn, (name) => this.phase(`model ${name}`));
       await this.writeMeta(conn, 'full', watermark);
       this.phase('checkpoint');
