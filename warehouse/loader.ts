@@ -377,24 +377,31 @@ export class WarehouseLoader {
       }
       const chg = `_chg_${src.table}`;
       const ids = `_ids_${src.table}`;
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
       this.progress.rows[src.table] = 0;
       this.phase(`extract ${src.table}`);
       const pages = firstPages.get(src.table)!;
+      let read = 0;
       for (let page = await pages.first; !page.done; page = await pages.rest.next()) {
+        if (!read) await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
         await appendTextRows(conn, src, page.value, chg);
         this.count(src.table, page.value.length);
+        read += page.value.length;
       }
-      // The overlap window re-reads rows already loaded: only real differences count as changes.
-      await conn.run(
-        `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
-      );
-      if (await this.countOf(conn, ids)) {
-        changed = true;
-        await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
-        await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+      if (!read) {
+        // Most sources have no changed rows: skip the comparison against the raw table.
+        await conn.run(`CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
+      } else {
+        // The overlap window re-reads rows already loaded: only real differences count as changes.
+        await conn.run(
+          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
+        );
+        if (await this.countOf(conn, ids)) {
+          changed = true;
+          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
+          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+        }
+        await conn.run(`DROP TABLE ${chg}`);
       }
-      await conn.run(`DROP TABLE ${chg}`);
       const gone = deletions.get(src.table) ?? [];
       for (let i = 0; i < gone.length; i += 1000) {
         const list = gone.slice(i, i + 1000).join(',');
