@@ -117,9 +117,12 @@ async function streamPage(db: Knex, page: CopyPage, pipe: string, read: (page: C
     await Promise.all([pipeline(source, sink), reading]);
   } catch (err) {
     sink.destroy();
-    await reading.catch(() => undefined);
+    const readerError = await reading.then(
+      () => null,
+      (e: unknown) => e,
+    );
     conn?.end?.(); // mid-COPY: never hand this connection back to the pool usable
-    throw err;
+    throw readerError ?? err; // DuckDB's error says why; the pipe's "premature close" does not
   } finally {
     if (conn) await db.client.releaseConnection(conn);
   }
