@@ -246,12 +246,16 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
   for (const src of SOURCES) {
     if (await count(duck, `SELECT count(*) FROM _ids_${src.table}`)) changed.add(rawName(src.table));
   }
-  const differs = async (conn: DuckDBConnection, a: string, b: string) =>
-    (await count(
-      conn,
-      `SELECT count(*) FROM ((SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b})
-                             UNION ALL (SELECT * FROM ${b} EXCEPT ALL SELECT * FROM ${a}))`,
-    )) > 0;
+  // Rows that differ between two relations as multisets, counted per distinct row: grouping
+  // and plain EXCEPT are hash operations, where EXCEPT ALL numbers every row with a window.
+  const diff = (a: string, b: string) => `CREATE OR REPLACE TEMP TABLE _diff AS
+    WITH x AS (SELECT *, count(*) AS _rows FROM ${a} GROUP BY ALL),
+         y AS (SELECT *, count(*) AS _rows FROM ${b} GROUP BY ALL)
+    (SELECT * FROM x EXCEPT SELECT * FROM y) UNION ALL (SELECT * FROM y EXCEPT SELECT * FROM x)`;
+  const differs = async (conn: DuckDBConnection, a: string, b: string) => {
+    await conn.run(diff(a, b));
+    return (await count(conn, `SELECT count(*) FROM _diff`)) > 0;
+  };
   return async (conn: DuckDBConnection, st: ModelStatement) => {
     if (!inputsOf(st).some((n) => changed.has(n))) return;
     if (st.kind === 'VIEW') {
@@ -268,6 +272,7 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
         }
       } finally {
         await conn.run('DROP TABLE IF EXISTS _new_model');
+        await conn.run('DROP TABLE IF EXISTS _diff');
       }
       return;
     }
@@ -285,17 +290,19 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
       );
       if (!(await differs(conn, '_old_slice', '_new_slice'))) return;
       changed.add(st.name);
-      await conn.run(`DELETE FROM ${main(st.name)} WHERE ${inScope}`);
-      await conn.run(`INSERT INTO ${main(st.name)} SELECT * FROM _new_slice`);
+      // Only keys with a differing row are rewritten: a slice is mostly unchanged context (a
+      // customer's other payments), and every row written is work for COMMIT and CHECKPOINT.
+      const moved = `${scoped.key} IN (SELECT ${scoped.key} FROM _diff)`;
+      await conn.run(`DELETE FROM ${main(st.name)} WHERE ${moved}`);
+      await conn.run(`INSERT INTO ${main(st.name)} SELECT * FROM _new_slice WHERE ${moved}`);
       for (const feed of scoped.feeds ?? []) {
-        await conn.run(`INSERT INTO ${feed} SELECT DISTINCT month FROM (
-          (SELECT * FROM _old_slice EXCEPT ALL SELECT * FROM _new_slice)
-          UNION ALL (SELECT * FROM _new_slice EXCEPT ALL SELECT * FROM _old_slice))`);
+        await conn.run(`INSERT INTO ${feed} SELECT DISTINCT month FROM _diff`);
       }
     } finally {
       for (const name of names) await conn.run(`DROP VIEW IF EXISTS temp.${name}`);
       await conn.run('DROP TABLE IF EXISTS _old_slice');
       await conn.run('DROP TABLE IF EXISTS _new_slice');
+      await conn.run('DROP TABLE IF EXISTS _diff');
     }
   };
 }
