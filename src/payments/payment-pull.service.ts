@@ -230,6 +230,7 @@ export class PaymentPullService {
       run,
       call: (fn, priority) => this.call(run, fn, priority),
       payoutTxns: (id, priority) => this.payoutTxns(run, id, priority),
+      knownCharges: (ids) => this.repo.knownChargeIds(this.db, run.source.processor, ids),
       complete: (records) => this.complete(run, records),
       apply: (trx, records) => this.applyTo(trx, run, records, 'backfill'),
       relink: async (trx) => (await this.ingest.relink(trx, run.connectionId, run.source.processor)).updated,
