@@ -23,8 +23,8 @@ const streamCursor = (name: StreamName) => `${BACKFILL}.${name}`;
 const AHEAD = 16;
 const BATCH_PAGES = 16;
 /** Payouts whose balance transactions are listed at once, buffered, and written together at most. */
-const PAYOUTS_PARALLEL = 4;
-const PAYOUTS_AHEAD = 4;
+const PAYOUTS_PARALLEL = 8;
+const PAYOUTS_AHEAD = 8;
 const BATCH_PAYOUTS = 4;
 /**
  * Limiter priorities: a list can only ask for its next page once the previous one came back, so
