@@ -28,10 +28,15 @@ const PAYOUTS_AHEAD = 8;
 const BATCH_PAYOUTS = 4;
 /**
  * Limiter priorities: a list can only ask for its next page once the previous one came back, so
- * those single chains go first; the payouts' transaction lists (several at a time) fill the rest
- * of the allowance instead of leaving it idle.
+ * those single chains go first; the payouts' transaction lists (several at a time, the first in
+ * list order first) fill the rest of the allowance instead of leaving it idle. The transactions of
+ * the first payout still listing (the one the payouts writer waits for) go even before the charges
+ * while the charges list has passed that payout's time: both lists then move back through time
+ * together, and both writers work all along instead of one of them being left with its whole
+ * history to write after the last call.
  */
-const PRIORITY: Record<StreamName | 'payout_txns', number> = {
+const PRIORITY: Record<StreamName | 'payout_txns' | 'payout_behind', number> = {
+  payout_behind: 4,
   charge: 3,
   refund: 2,
   dispute: 2,
@@ -45,7 +50,8 @@ export interface BackfillSteps {
   run: Run;
   /** A vendor call through the connection's limiter (higher priority goes first). */
   call<T>(fn: () => Promise<T>, priority?: number): Promise<T>;
-  payoutTxns(payoutId: string, priority: number): Promise<ProcessorRecord[]>;
+  /** A payout's balance transactions, each page asking `priority` when it queues. */
+  payoutTxns(payoutId: string, priority: () => number): Promise<ProcessorRecord[]>;
   /** Of these charge ids, those the hub already has (a resumed backfill wrote them before). */
   knownCharges(ids: string[]): Promise<Set<string>>;
   /** Fetches what list records lack (fees, unknown charges). */
@@ -90,16 +96,16 @@ export class PaymentBackfill {
         buffers[name].end();
         continue;
       }
-      const page = (after: string | null) =>
-        this.s.call(() => run.source.listPage(name, after), PRIORITY[name]);
+      const page = async (after: string | null) => {
+        const listed = await this.s.call(() => run.source.listPage(name, after), PRIORITY[name]);
+        for (const r of listed.records)
+          if (r.kind === 'payout') this.payoutTimes.set(r.externalId, r.createdAt.getTime());
+          else if (r.kind === 'payment') this.chargesAt = Math.min(this.chargesAt, r.createdAt.getTime());
+        if (name === 'charge' && !listed.next) this.chargesAt = -Infinity;
+        return listed;
+      };
       void (name === 'payout'
-        ? payoutsInto(
-            buffers[name],
-            page,
-            (id) => this.s.payoutTxns(id, PRIORITY.payout_txns),
-            pos.after,
-            PAYOUTS_PARALLEL,
-          )
+        ? payoutsInto(buffers[name], page, (id) => this.payoutTxns(id), pos.after, PAYOUTS_PARALLEL)
         : listInto(buffers[name], page, pos.after));
     }
     // The payouts writer's frontier: the oldest balance transaction it has written (ms).
@@ -211,6 +217,28 @@ export class PaymentBackfill {
       if (pos) positions[name] = JSON.parse(pos) as Positions[StreamName];
     }
     return { start: s.start ?? null, positions };
+  }
+
+  /** Payouts whose transactions are listing, in list order (the first is the writer's next). */
+  private readonly listing: string[] = [];
+  /** Creation times of the payouts listed (ms). */
+  private readonly payoutTimes = new Map<string, number>();
+  /** The oldest charge listed so far (ms; -Infinity once the list is done). */
+  private chargesAt = Infinity;
+
+  private async payoutTxns(id: string) {
+    this.listing.push(id);
+    const priority = () => {
+      const at = this.listing.indexOf(id);
+      if (at === 0 && (this.payoutTimes.get(id) ?? -Infinity) > this.chargesAt) return PRIORITY.payout_behind;
+      return PRIORITY.payout_txns - at;
+    };
+    try {
+      return await this.s.payoutTxns(id, priority);
+    } finally {
+      this.listing.splice(this.listing.indexOf(id), 1);
+      this.payoutTimes.delete(id);
+    }
   }
 
   private async write(name: StreamName, chunks: Chunk[]) {

@@ -209,14 +209,15 @@ export class PaymentPullService {
     return out;
   }
 
-  private async payoutTxns(run: Run, payoutId: string, priority = 0) {
+  /** `priority` is asked again for every page: a chain's standing may change while it runs. */
+  private async payoutTxns(run: Run, payoutId: string, priority: () => number = () => 0) {
     const all: ProcessorRecord[] = [];
     let next: string | null = null;
     do {
       const page: SourcePage = await this.call(
         run,
         () => run.source.payoutTransactions(payoutId, next),
-        priority,
+        priority(),
       );
       all.push(...page.records);
       next = page.next;
