@@ -23,7 +23,7 @@ const streamCursor = (name: StreamName) => `${BACKFILL}.${name}`;
 const AHEAD = 16;
 const BATCH_PAGES = 16;
 /** Payouts whose balance transactions are listed at once, buffered, and written together at most. */
-const PAYOUTS_PARALLEL = 8;
+const PAYOUTS_PARALLEL = 12;
 const PAYOUTS_AHEAD = 8;
 const BATCH_PAYOUTS = 4;
 /**
