@@ -89,9 +89,9 @@ describe('RateLimiter', () => {
 /** A window on the real clock that notes each start at the time it recorded. */
 class NotedWindow extends SlidingWindow {
   readonly at: number[] = [];
-  constructor(cap: number, windowMs: number) {
+  constructor(cap: number, windowMs: number, now: () => number = () => performance.now()) {
     let clock = 0;
-    super(cap, windowMs, () => (clock = performance.now()));
+    super(cap, windowMs, () => (clock = now()));
     this.read = () => clock;
   }
   private readonly read: () => number;
@@ -103,17 +103,17 @@ class NotedWindow extends SlidingWindow {
 
 describe('RateLimiter start grants', () => {
   it('grants each paced start to the highest priority waiting, oldest first among equals', async () => {
-    const limiter = new RateLimiter(
-      policy({ concurrency: 8 }),
-      Math.random,
-      Date.now,
-      new NotedWindow(10, 100),
-    );
+    // The clock stands still while the calls queue (a slow machine must not start low1 meanwhile).
+    let frozen = true;
+    const t0 = performance.now();
+    const window = new NotedWindow(10, 100, () => (frozen ? 0 : performance.now() - t0));
+    const limiter = new RateLimiter(policy({ concurrency: 8 }), Math.random, Date.now, window);
     const order: string[] = [];
     const call = (name: string, priority: number) =>
       limiter.run(async () => void order.push(name), { priority });
     const calls = [call('low0', 0), call('low1', 0), call('low2', 0), call('mid0', 1)];
     calls.push(call('high0', 5), call('high1', 5), call('mid1', 1));
+    frozen = false;
     await Promise.all(calls);
     // low0 found the pace free and started at once; every later start went by priority.
     expect(order).toEqual(['low0', 'high0', 'high1', 'mid0', 'mid1', 'low1', 'low2']);
