@@ -24,8 +24,8 @@ const AHEAD = 16;
 const BATCH_PAGES = 16;
 /** Payouts whose balance transactions are listed at once, buffered, and written together at most. */
 const PAYOUTS_PARALLEL = 12;
-const PAYOUTS_AHEAD = 8;
-const BATCH_PAYOUTS = 4;
+const PAYOUTS_AHEAD = 12;
+const BATCH_PAYOUTS = 8;
 /**
  * Limiter priorities: a list can only ask for its next page once the previous one came back, so
  * those single chains go first; the payouts' transaction lists (several at a time, the first in
