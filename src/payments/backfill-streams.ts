@@ -82,6 +82,20 @@ export class Buffer {
     return this.items.length;
   }
 
+  /** The next chunk the writer would take, if one has arrived (left in place). */
+  peek(): Chunk | undefined {
+    if (this.aborted) throw new Aborted();
+    return this.items[0];
+  }
+
+  /** Takes the chunk `peek` showed (the writer is the only taker, so it is still first). */
+  take(): Chunk {
+    if (this.aborted) throw new Aborted();
+    const [chunk] = this.items.splice(0, 1);
+    wakeAll(this.space);
+    return chunk;
+  }
+
   /**
    * Up to `max` chunks once some have arrived; null once the list was read to its end and all
    * of it taken. A producer failure surfaces here after the chunks it listed before failing.

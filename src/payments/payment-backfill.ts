@@ -23,15 +23,20 @@ const streamCursor = (name: StreamName) => `${BACKFILL}.${name}`;
 const AHEAD = 16;
 const BATCH_PAGES = 16;
 /** Payouts whose balance transactions are listed at once, buffered, and written together at most. */
-const PAYOUTS_PARALLEL = 4;
-const PAYOUTS_AHEAD = 4;
-const BATCH_PAYOUTS = 4;
+const PAYOUTS_PARALLEL = 12;
+const PAYOUTS_AHEAD = 12;
+const BATCH_PAYOUTS = 8;
 /**
  * Limiter priorities: a list can only ask for its next page once the previous one came back, so
- * those single chains go first; the payouts' transaction lists (several at a time) fill the rest
- * of the allowance instead of leaving it idle.
+ * those single chains go first; the payouts' transaction lists (several at a time, the first in
+ * list order first) fill the rest of the allowance instead of leaving it idle. The transactions of
+ * the first payout still listing (the one the payouts writer waits for) go even before the charges
+ * while the charges list has passed that payout's time: both lists then move back through time
+ * together, and both writers work all along instead of one of them being left with its whole
+ * history to write after the last call.
  */
-const PRIORITY: Record<StreamName | 'payout_txns', number> = {
+const PRIORITY: Record<StreamName | 'payout_txns' | 'payout_behind', number> = {
+  payout_behind: 4,
   charge: 3,
   refund: 2,
   dispute: 2,
@@ -45,7 +50,10 @@ export interface BackfillSteps {
   run: Run;
   /** A vendor call through the connection's limiter (higher priority goes first). */
   call<T>(fn: () => Promise<T>, priority?: number): Promise<T>;
-  payoutTxns(payoutId: string, priority: number): Promise<ProcessorRecord[]>;
+  /** A payout's balance transactions, each page asking `priority` when it queues. */
+  payoutTxns(payoutId: string, priority: () => number): Promise<ProcessorRecord[]>;
+  /** Of these charge ids, those the hub already has (a resumed backfill wrote them before). */
+  knownCharges(ids: string[]): Promise<Set<string>>;
   /** Fetches what list records lack (fees, unknown charges). */
   complete(records: ProcessorRecord[]): Promise<ProcessorRecord[]>;
   apply(trx: Knex.Transaction, records: ProcessorRecord[]): Promise<void>;
@@ -56,16 +64,22 @@ export interface BackfillSteps {
   cursor(object: string): Promise<string | null>;
 }
 
+/** The charges a refunds or disputes chunk refers to. */
+const linkedCharges = (chunk: Chunk) =>
+  chunk.records.flatMap((r) => (r.kind === 'refund' || r.kind === 'dispute' ? [r.chargeExternalId] : []));
+
 /** One list backfill of one connection (see run). */
 export class PaymentBackfill {
+  private analyzed = false;
+
   constructor(private readonly s: BackfillSteps) {}
 
   /**
    * List backfill: every list streams at once (backfill-streams.ts) under the one rate limiter,
    * and two writers write what has arrived in short transactions, each saving its list's position
    * with its rows — a crash resumes every list where its writes stopped, without gaps or
-   * duplicates. One writer takes payouts with their balance transactions, the other charges, then
-   * refunds and disputes (they must find their payment). Charges wait for the payouts writer to
+   * duplicates. One writer takes payouts with their balance transactions, the other charges and,
+   * after each batch of them, the refunds and disputes whose payments are in. Charges wait for the payouts writer to
    * have passed their time (both lists run newest first), so a payment is born with its payout and
    * fee instead of being updated (audit, outbox) a moment later; a last relink in the closing
    * transaction catches whatever the two writers still crossed.
@@ -82,16 +96,16 @@ export class PaymentBackfill {
         buffers[name].end();
         continue;
       }
-      const page = (after: string | null) =>
-        this.s.call(() => run.source.listPage(name, after), PRIORITY[name]);
+      const page = async (after: string | null) => {
+        const listed = await this.s.call(() => run.source.listPage(name, after), PRIORITY[name]);
+        for (const r of listed.records)
+          if (r.kind === 'payout') this.payoutTimes.set(r.externalId, r.createdAt.getTime());
+          else if (r.kind === 'payment') this.chargesAt = Math.min(this.chargesAt, r.createdAt.getTime());
+        if (name === 'charge' && !listed.next) this.chargesAt = -Infinity;
+        return listed;
+      };
       void (name === 'payout'
-        ? payoutsInto(
-            buffers[name],
-            page,
-            (id) => this.s.payoutTxns(id, PRIORITY.payout_txns),
-            pos.after,
-            PAYOUTS_PARALLEL,
-          )
+        ? payoutsInto(buffers[name], page, (id) => this.payoutTxns(id), pos.after, PAYOUTS_PARALLEL)
         : listInto(buffers[name], page, pos.after));
     }
     // The payouts writer's frontier: the oldest balance transaction it has written (ms).
@@ -114,6 +128,32 @@ export class PaymentBackfill {
       payoutsDone = true;
       moved();
     };
+    // Refunds and disputes are written beside the charges, as soon as their charges are in:
+    // written after all charges, their lists would stall on full buffers and end in a tail of
+    // one page after another at the full rate's pace, each then a round trip.
+    const known = new Set<string>();
+    const checked = new WeakSet<Chunk>();
+    const chargesIn = async (chunk: Chunk) => {
+      let missing = linkedCharges(chunk).filter((id) => !known.has(id));
+      if (missing.length && !checked.has(chunk)) {
+        checked.add(chunk);
+        for (const id of await this.s.knownCharges(missing)) known.add(id);
+        missing = missing.filter((id) => !known.has(id));
+      }
+      return missing.length === 0;
+    };
+    const writeLinked = async (chargesDone: boolean) => {
+      for (const name of ['refund', 'dispute'] as const) {
+        const buffer = buffers[name];
+        for (;;) {
+          const taken: Chunk[] = [];
+          for (let head; taken.length < BATCH_PAGES && (head = buffer.peek()); taken.push(buffer.take()))
+            if (!chargesDone && !(await chargesIn(head))) break;
+          if (!taken.length) break;
+          await this.write(name, taken);
+        }
+      }
+    };
     const listsWriter = async () => {
       for (let chunks; (chunks = await buffers.charge.next(BATCH_PAGES));) {
         const oldest = Math.min(...chunks.flatMap((c) => c.records.map((r) => r.createdAt.getTime())));
@@ -123,7 +163,11 @@ export class PaymentBackfill {
         while (!payoutsDone && !stopped && oldest < frontier && (payoutsWriting || buffers.payout.size > 0))
           await new Promise<void>((r) => waiting.push(r));
         await this.write('charge', chunks);
+        for (const c of chunks) for (const r of c.records) known.add(r.externalId);
+        await writeLinked(false);
       }
+      known.clear();
+      await writeLinked(true);
       for (const name of ['refund', 'dispute'] as const)
         for (let chunks; (chunks = await buffers[name].next(BATCH_PAGES));) await this.write(name, chunks);
     };
@@ -175,6 +219,28 @@ export class PaymentBackfill {
     return { start: s.start ?? null, positions };
   }
 
+  /** Payouts whose transactions are listing, in list order (the first is the writer's next). */
+  private readonly listing: string[] = [];
+  /** Creation times of the payouts listed (ms). */
+  private readonly payoutTimes = new Map<string, number>();
+  /** The oldest charge listed so far (ms; -Infinity once the list is done). */
+  private chargesAt = Infinity;
+
+  private async payoutTxns(id: string) {
+    this.listing.push(id);
+    const priority = () => {
+      const at = this.listing.indexOf(id);
+      if (at === 0 && (this.payoutTimes.get(id) ?? -Infinity) > this.chargesAt) return PRIORITY.payout_behind;
+      return PRIORITY.payout_txns - at;
+    };
+    try {
+      return await this.s.payoutTxns(id, priority);
+    } finally {
+      this.listing.splice(this.listing.indexOf(id), 1);
+      this.payoutTimes.delete(id);
+    }
+  }
+
   private async write(name: StreamName, chunks: Chunk[]) {
     const listed = chunks.flatMap((c) => c.records);
     // Payout chunks already carry their balance transactions; list pages may need completing.
@@ -188,8 +254,13 @@ export class PaymentBackfill {
       await this.s.apply(trx, records);
       await this.s.setCursor(trx, streamCursor(name), JSON.stringify({ after: next, done: next === null }));
     });
-    // The payouts' transactions grew this table by 100,000+ rows within seconds, faster than
+    // The payouts' transactions grow this table by 100,000+ rows within seconds, faster than
     // autovacuum re-analyzes it: fresh statistics keep the payments' links to it on its indexes.
-    if (name === 'payout' && next === null) await this.s.db.raw('analyze balance_transactions');
+    // Once after the first payouts (a never-analyzed table got a plan costing ~660 ms per 100
+    // refunds) and once at the end.
+    if (name === 'payout' && (!this.analyzed || next === null)) {
+      this.analyzed = true;
+      await this.s.db.raw('analyze balance_transactions');
+    }
   }
 }

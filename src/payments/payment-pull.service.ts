@@ -209,14 +209,15 @@ export class PaymentPullService {
     return out;
   }
 
-  private async payoutTxns(run: Run, payoutId: string, priority = 0) {
+  /** `priority` is asked again for every page: a chain's standing may change while it runs. */
+  private async payoutTxns(run: Run, payoutId: string, priority: () => number = () => 0) {
     const all: ProcessorRecord[] = [];
     let next: string | null = null;
     do {
       const page: SourcePage = await this.call(
         run,
         () => run.source.payoutTransactions(payoutId, next),
-        priority,
+        priority(),
       );
       all.push(...page.records);
       next = page.next;
@@ -230,6 +231,7 @@ export class PaymentPullService {
       run,
       call: (fn, priority) => this.call(run, fn, priority),
       payoutTxns: (id, priority) => this.payoutTxns(run, id, priority),
+      knownCharges: (ids) => this.repo.knownChargeIds(this.db, run.source.processor, ids),
       complete: (records) => this.complete(run, records),
       apply: (trx, records) => this.applyTo(trx, run, records, 'backfill'),
       relink: async (trx) => (await this.ingest.relink(trx, run.connectionId, run.source.processor)).updated,

@@ -1,5 +1,5 @@
 import { VendorError, type RateLimitPolicy } from '../../../connectors/connector';
-import { RateLimiter } from '../../../src/sync/rate-limiter';
+import { RateLimiter, SlidingWindow } from '../../../src/sync/rate-limiter';
 
 const policy = (over: Partial<RateLimitPolicy> = {}): RateLimitPolicy => ({
   concurrency: 2,
@@ -83,5 +83,77 @@ describe('RateLimiter', () => {
     now += 60_000;
     await limiter.run(async () => calls.push(4));
     expect(calls).toEqual([1, 2, 4]);
+  });
+});
+
+/** A window on the real clock that notes each start at the time it recorded. */
+class NotedWindow extends SlidingWindow {
+  readonly at: number[] = [];
+  constructor(cap: number, windowMs: number, now: () => number = () => performance.now()) {
+    let clock = 0;
+    super(cap, windowMs, () => (clock = now()));
+    this.read = () => clock;
+  }
+  private readonly read: () => number;
+  override take(readySince?: number) {
+    super.take(readySince);
+    this.at.push(this.read());
+  }
+}
+
+describe('RateLimiter start grants', () => {
+  it('grants each paced start to the highest priority waiting, oldest first among equals', async () => {
+    // The clock stands still while the calls queue (a slow machine must not start low1 meanwhile).
+    let frozen = true;
+    const t0 = performance.now();
+    const window = new NotedWindow(10, 100, () => (frozen ? 0 : performance.now() - t0));
+    const limiter = new RateLimiter(policy({ concurrency: 8 }), Math.random, Date.now, window);
+    const order: string[] = [];
+    const call = (name: string, priority: number) =>
+      limiter.run(async () => void order.push(name), { priority });
+    const calls = [call('low0', 0), call('low1', 0), call('low2', 0), call('mid0', 1)];
+    calls.push(call('high0', 5), call('high1', 5), call('mid1', 1));
+    frozen = false;
+    await Promise.all(calls);
+    // low0 found the pace free and started at once; every later start went by priority.
+    expect(order).toEqual(['low0', 'high0', 'high1', 'mid0', 'mid1', 'low1', 'low2']);
+  });
+
+  it('starts nothing beside busy slots, and a freed slot goes to the highest priority waiting', async () => {
+    const limiter = new RateLimiter(policy({ concurrency: 1, intervalCap: 1000 }));
+    const order: string[] = [];
+    let release!: () => void;
+    const slow = limiter.run(() => new Promise<void>((r) => (release = r)));
+    const low = limiter.run(async () => void order.push('low'), { priority: 0 });
+    await new Promise((r) => setTimeout(r, 10));
+    const high = limiter.run(async () => void order.push('high'), { priority: 3 });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual([]); // the one slot is busy: nothing started beside it
+    release();
+    await Promise.all([slow, low, high]);
+    expect(order).toEqual(['high', 'low']);
+  });
+
+  it('never grants more than cap starts in any window, with mixed priorities and durations', async () => {
+    const window = new NotedWindow(10, 100);
+    const limiter = new RateLimiter(policy({ concurrency: 4 }), Math.random, Date.now, window);
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 45 }, (_, i) =>
+        limiter.run(
+          async () => {
+            peak = Math.max(peak, ++running);
+            await new Promise((r) => setTimeout(r, (i * 7) % 13));
+            running--;
+          },
+          { priority: i % 3 },
+        ),
+      ),
+    );
+    expect(window.at).toHaveLength(45);
+    expect(peak).toBeLessThanOrEqual(4);
+    for (let i = 10; i < window.at.length; i++)
+      expect(window.at[i] - window.at[i - 10]).toBeGreaterThanOrEqual(100);
   });
 });

@@ -48,3 +48,68 @@ describe('SlidingWindow', () => {
     expect(at[3]).toBe(700);
   });
 });
+
+describe('SlidingWindow catch-up', () => {
+  /** Starts on a fake clock where calls wait from `readyAt`, but the pump runs late at `lateTo`. */
+  function lateStarts(cap: number, windowMs: number, lateTo: number, calls: number) {
+    let now = 0;
+    const w = new SlidingWindow(cap, windowMs, () => now);
+    const at: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      now += w.wait();
+      if (i === 2) now = Math.max(now, lateTo); // the event loop was busy when call 2 was due
+      w.take(0); // every call has been waiting since 0
+      at.push(now);
+    }
+    return at;
+  }
+
+  it('makes up the starts a late pump missed, up to 3 spacings of them', () => {
+    // Spacing 100: call 2 was due at 200 but starts at 450; 300 and 400 are made up at once.
+    expect(lateStarts(10, 1000, 450, 6)).toEqual([0, 100, 450, 450, 450, 500]);
+    // Late by 800: only 3 spacings are made up (due 800, 900, 1000), then the pace resumes.
+    expect(lateStarts(10, 1000, 1000, 7)).toEqual([0, 100, 1000, 1000, 1000, 1000, 1100]);
+  });
+
+  it('makes up nothing for a call that was not waiting (idle is not lateness)', () => {
+    let now = 0;
+    const w = new SlidingWindow(10, 1000, () => now);
+    w.take();
+    now = 5000;
+    expect(w.wait()).toBe(0);
+    w.take(); // ready only now
+    expect(w.wait()).toBe(100);
+  });
+
+  /** Starts with random event-loop pauses and idle gaps (same sequence for a given cap). */
+  function jittered(cap: number, windowMs: number, makeUp: boolean) {
+    let seed = cap;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    let now = 0;
+    let readySince = 0;
+    const w = new SlidingWindow(cap, windowMs, () => now);
+    const at: number[] = [];
+    for (let i = 0; i < 40 * cap; i++) {
+      now += w.wait();
+      const r = random();
+      if (r < 0.2) now += random() * 6 * (windowMs / cap); // the pump runs late
+      if (r > 0.95) readySince = now += random() * windowMs; // nobody was waiting
+      w.take(makeUp ? readySince : now);
+      at.push(now);
+    }
+    return at;
+  }
+
+  it('never starts more than cap calls in any window, however late the pump runs', () => {
+    for (const cap of [3, 25, 100]) {
+      const windowMs = 1030;
+      const at = jittered(cap, windowMs, true);
+      for (let i = cap; i < at.length; i++)
+        expect(at[i] - at[i - cap]).toBeGreaterThanOrEqual(windowMs - 1e-9);
+      // The made-up starts finish the same calls sooner than a pace that restarts after each delay
+      // (at cap 100 the burst tolerance of 3 spacings already absorbs most delays).
+      const plain = jittered(cap, windowMs, false);
+      if (cap <= 25) expect(at[at.length - 1]).toBeLessThan(plain[plain.length - 1] * 0.95);
+    }
+  });
+});
