@@ -1,4 +1,7 @@
-import { createWriteStream } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -20,26 +23,24 @@ export const COPY_ID_SPAN = 2 * 122880;
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** DuckDB read_csv options matching PostgreSQL's COPY csv output (unquoted empty = NULL, "" = ''). */
-export function readCsvSql(files: string[], src: SourceTable): string {
+export function readCsvSql(file: string, src: SourceTable): string {
   const columns = Object.entries(src.columns)
     .map(([c, t]) => `'${c}': '${t}'`)
     .join(', ');
-  const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
-  return `read_csv([${list}], columns = {${columns}}, header = false, auto_detect = false, delim = ',',
-    quote = '"', escape = '"', allow_quoted_nulls = false, parallel = true)`;
+  return `read_csv('${file.replace(/'/g, "''")}', columns = {${columns}}, header = false, auto_detect = false,
+    delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false)`;
 }
 
 export interface CopyPage {
   /** Id span of the page's table (its size, for ordering). */
-  rows?: number;
+  rows: number;
   src: SourceTable;
-  file: string;
   fromId: number;
   toId: number;
 }
 
 /** Pages of every source: id ranges of COPY_ID_SPAN between each table's min and max id. */
-async function planPages(db: Knex, sources: SourceTable[], dir: string): Promise<CopyPage[]> {
+async function planPages(db: Knex, sources: SourceTable[]): Promise<CopyPage[]> {
   const pages: CopyPage[] = [];
   for (const src of sources) {
     const bounds = rowsOf<{ lo: number | null; hi: number | null }>(
@@ -49,112 +50,104 @@ async function planPages(db: Knex, sources: SourceTable[], dir: string): Promise
     const lo = Number(bounds.lo);
     const hi = Number(bounds.hi);
     for (let from = lo; from <= hi; from += COPY_ID_SPAN) {
-      const toId = Math.min(hi, from + COPY_ID_SPAN - 1);
-      pages.push({ src, fromId: from, toId, rows: hi - lo + 1, file: join(dir, `${src.table}_${from}.csv`) });
+      pages.push({ src, fromId: from, toId: Math.min(hi, from + COPY_ID_SPAN - 1), rows: hi - lo + 1 });
     }
   }
   return pages;
 }
 
+/** Reads one page from `pipe` (a named pipe) into DuckDB; resolves at end of input. */
+export type PipeIngest = (page: CopyPage, pipe: string, lane: number) => Promise<void>;
+
 /**
- * Full extraction on PostgreSQL: COPY (SELECT …) TO STDOUT csv per id range into files. Each
- * range is its own statement, so no transaction is held for the whole table; changes that race
- * with the load are caught by the next incremental run (its watermark predates this extraction).
- *
- * Pipelined (the bench, an idle machine): the pages of ALL sources form one queue, so COPY
- * streams on PostgreSQL run ahead across table boundaries while DuckDB ingests the files
- * already written, in the order they complete — PostgreSQL's backends do the COPY work and
- * DuckDB the parse, on different cores, and no table waits for the previous one to finish
- * ingesting. At most `concurrency + 2` files wait on disk. Not pipelined (the service): one
- * page at a time, COPY then ingest, so a core stays free for the API.
+ * Full extraction on PostgreSQL: `COPY (SELECT …) TO STDOUT csv` per id range, streamed through
+ * a named pipe straight into DuckDB's CSV reader — no temp files, so PostgreSQL formats, Node
+ * relays and DuckDB parses the same page at once. Each range is its own statement, so no
+ * transaction is held for the whole table; changes that race with the load are caught by the
+ * next incremental run (its watermark predates this extraction). `lanes` pages stream at a
+ * time (one pipe and one DuckDB connection each), biggest tables first so the tail is short.
  */
-export async function copyPages(
+export async function streamPages(
   db: Knex,
   sources: SourceTable[],
-  dir: string,
-  concurrency: number,
-  onPage: (page: CopyPage) => Promise<void>,
-  pipelined = true,
+  lanes: number,
+  ingest: PipeIngest,
 ): Promise<void> {
-  // Biggest tables first: the queue's tail (the one ingest nothing overlaps) is then a small page.
-  const pages = (await planPages(db, sources, dir)).sort((a, b) => (b.rows ?? 0) - (a.rows ?? 0));
-  const copy = async (page: CopyPage) => {
-    const cols = Object.keys(page.src.columns).map(q).join(', ');
-    const sql = `COPY (SELECT ${cols} FROM ${q(page.src.table)} WHERE id BETWEEN ${page.fromId} AND ${page.toId}) TO STDOUT (FORMAT csv)`;
-    const conn = await db.client.acquireConnection();
-    try {
-      await pipeline(conn.query(copyTo(sql)), createWriteStream(page.file));
-    } finally {
-      await db.client.releaseConnection(conn);
-    }
-  };
-  if (!pipelined) {
-    for (const page of pages) {
-      await copy(page);
-      await onPage(page);
-    }
-    return;
-  }
-  const maxWaiting = Math.max(1, concurrency) + 2;
-  const ready: CopyPage[] = [];
+  const pages = (await planPages(db, sources)).sort((a, b) => b.rows - a.rows);
+  const dir = mkdtempSync(join(tmpdir(), 'll-wh-'));
   let next = 0;
-  let ingesting = 0;
-  let running = Math.max(1, concurrency);
   const state: { failed: Error | null } = { failed: null };
-  const fail = (err: unknown) => {
-    state.failed ??= err instanceof Error ? err : new Error(String(err));
-  };
-  // One-shot wake-ups: the ingest loop (a page is ready, a worker ended) and the workers (room on disk).
-  const waiting = { ingest: [] as Array<() => void>, workers: [] as Array<() => void> };
-  const wake = (who: 'ingest' | 'workers') => {
-    for (const r of waiting[who].splice(0)) r();
-  };
-  const sleep = (who: 'ingest' | 'workers') => new Promise<void>((r) => waiting[who].push(r));
-  const worker = async () => {
+  const lane = async (n: number) => {
+    const pipe = join(dir, `lane-${n}.csv`);
+    execFileSync('mkfifo', ['-m', '600', pipe]);
     while (next < pages.length && !state.failed) {
-      while (ready.length + ingesting >= maxWaiting && !state.failed) await sleep('workers');
-      if (state.failed || next >= pages.length) return;
-      const page = pages[next++];
-      try {
-        await copy(page);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      ready.push(page);
-      wake('ingest');
+      await streamPage(db, pages[next++], pipe, (page) => ingest(page, pipe, n));
     }
   };
-  const workers = Array.from({ length: running }, () =>
-    worker().finally(() => {
-      running--;
-      wake('ingest');
-    }),
-  );
   try {
-    while (!state.failed) {
-      const page = ready.shift();
-      if (page) {
-        ingesting++;
-        try {
-          await onPage(page);
-        } finally {
-          ingesting--;
-          wake('workers');
-        }
-      } else if (running === 0) {
-        break;
-      } else {
-        await sleep('ingest');
-      }
-    }
-  } catch (err) {
-    fail(err);
+    const runs = Array.from({ length: Math.max(1, lanes) }, (_, n) =>
+      lane(n).catch((err: unknown) => {
+        state.failed ??= err instanceof Error ? err : new Error(String(err));
+      }),
+    );
+    await Promise.all(runs);
   } finally {
-    wake('workers');
-    await Promise.allSettled(workers);
+    rmSync(dir, { recursive: true, force: true });
   }
   if (state.failed) throw state.failed;
+}
+
+async function streamPage(db: Knex, page: CopyPage, pipe: string, read: (page: CopyPage) => Promise<void>) {
+  const cols = Object.keys(page.src.columns).map(q).join(', ');
+  const sql = `COPY (SELECT ${cols} FROM ${q(page.src.table)} WHERE id BETWEEN ${page.fromId} AND ${page.toId}) TO STDOUT (FORMAT csv)`;
+  let settled = false;
+  const reading = read(page).finally(() => (settled = true));
+  let sink: Socket;
+  try {
+    sink = new Socket({ fd: await openWriteEnd(pipe, () => settled), readable: false });
+  } catch (err) {
+    await reading; // the reader failed before opening the pipe: its error explains why
+    throw err;
+  }
+  reading.catch(() => sink.destroy()); // the reader is gone: stop writing
+  let conn: PgConnection | undefined;
+  try {
+    conn = (await db.client.acquireConnection()) as PgConnection;
+    const source = conn.query(copyTo(sql));
+    await Promise.all([pipeline(source, sink), reading]);
+  } catch (err) {
+    sink.destroy();
+    const readerError = await reading.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    conn?.end?.(); // mid-COPY: never hand this connection back to the pool usable
+    throw readerError ?? err; // DuckDB's error says why; the pipe's "premature close" does not
+  } finally {
+    if (conn) await db.client.releaseConnection(conn);
+  }
+}
+
+/**
+ * Opens the pipe's write end once DuckDB has opened its read end: a non-blocking open fails
+ * (ENXIO) until a reader is there, and waiting for it both keeps libuv's threadpool free (a
+ * blocking open would park a thread) and guarantees the reader sees our end-of-input: closing
+ * a pipe nobody had opened yet would leave DuckDB blocked in open() for a writer forever.
+ */
+async function openWriteEnd(pipe: string, readerGone: () => boolean): Promise<number> {
+  for (;;) {
+    try {
+      return openSync(pipe, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || readerGone()) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+interface PgConnection {
+  query<T>(stream: T): T;
+  end?: () => void;
 }
 
 export interface RowPageOptions {

@@ -1,11 +1,10 @@
-import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Knex } from 'knex';
 import { isPglite, rowsOf } from '../src/app/database';
 import { currencyExponent, isCurrency } from '../src/billing/currency';
-import { appendTextRows, copyPages, deletedIds, readCsvSql, rowPages } from './extract';
+import { appendTextRows, deletedIds, readCsvSql, rowPages, streamPages } from './extract';
 import { withInPlaceWriter } from './access';
 import { withLoaderLock } from './lock';
 import { prepareAffected, scopedRunner } from './incremental';
@@ -46,7 +45,7 @@ export interface LoaderOptions {
   copyConcurrency?: number;
   /** DuckDB worker threads (default: all cores). The service uses fewer so the API stays responsive. */
   threads?: number;
-  /** Overlap PostgreSQL COPY with DuckDB ingestion (default true; the service turns it off). */
+  /** Stream `copyConcurrency` pages at once (default true); false streams one page at a time (the service). */
   pipelined?: boolean;
   onProgress?: (p: LoadProgress) => void;
   /** Awaited inside an incremental refresh's transaction, just before COMMIT (tests observe readers there). */
@@ -177,28 +176,23 @@ export class WarehouseLoader {
   }
 
   /** Every present source into its raw table (COPY pages on PostgreSQL, keyset pages on PGlite). */
-  private async extractFull(conn: DuckDBConnection, sources: SourceTable[]) {
+  private async extractFull(instance: DuckDBInstance, conn: DuckDBConnection, sources: SourceTable[]) {
     const { db } = this.opts;
     if (!isPglite(db)) {
-      const dir = mkdtempSync(join(tmpdir(), 'll-wh-'));
+      // The service streams one page at a time so a core stays free for the API.
+      const lanes = this.opts.pipelined === false ? 1 : (this.opts.copyConcurrency ?? 2);
+      const laneConns = [conn];
+      while (laneConns.length < lanes) laneConns.push(await instance.connect());
       try {
-        await copyPages(
-          db,
-          sources,
-          dir,
-          this.opts.copyConcurrency ?? 2,
-          async (page) => {
-            const res = await conn.run(
-              `INSERT INTO ${rawName(page.src.table)} SELECT * FROM ${readCsvSql([page.file], page.src)}`,
-            );
-            rmSync(page.file, { force: true });
-            this.count(page.src.table, Number(res.rowsChanged));
-            this.phase(`extract ${page.src.table}`);
-          },
-          this.opts.pipelined ?? true,
-        );
+        await streamPages(db, sources, lanes, async (page, pipe, lane) => {
+          const res = await laneConns[lane].run(
+            `INSERT INTO ${rawName(page.src.table)} SELECT * FROM ${readCsvSql(pipe, page.src)}`,
+          );
+          this.count(page.src.table, Number(res.rowsChanged));
+          this.phase(`extract ${page.src.table}`);
+        });
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        for (const c of laneConns.slice(1)) c.closeSync();
       }
       return;
     }
@@ -235,8 +229,10 @@ export class WarehouseLoader {
       this.phase('extract');
       // Insertion order is kept (the default): each page's INSERT then packs whole row groups,
       // where unordered parallel inserts left partial ones that every checkpoint after the load
-      // (the first incremental refresh's) stopped to merge.
+      // (the first incremental refresh's) stopped to merge. Pipe scans are single-threaded, so
+      // order costs no parallelism here.
       await this.extractFull(
+        instance,
         conn,
         SOURCES.filter((src) => present.has(src.table)),
       );
