@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from './sql';
 
 /**
  * Writes marts as Parquet, partitioned by month (Hive layout `month=YYYY-MM-01/`), so the same
@@ -25,13 +26,12 @@ export async function exportMarts(
     const target = join(dir, m.table_name);
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { recursive: true });
-    const q = target.replace(/'/g, "''");
     if (m.has_month) {
       await conn.run(
-        `COPY ${m.table_name} TO '${q}' (FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)`,
+        `COPY ${m.table_name} TO ${sqlString(target)} (FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)`,
       );
     } else {
-      await conn.run(`COPY ${m.table_name} TO '${q}/data.parquet' (FORMAT parquet)`);
+      await conn.run(`COPY ${m.table_name} TO ${sqlString(join(target, 'data.parquet'))} (FORMAT parquet)`);
     }
     out[m.table_name] = target;
   }

@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { to as copyTo } from 'pg-copy-streams';
 import { rowsOf } from '../src/app/database';
 import { pgTextSelect, type SourceTable } from './sources';
+import { sqlString } from './sql';
 
 /** Rows per keyset page of the row path: each page is one short statement (PGlite has one connection). */
 export const PAGE_ROWS = 20000;
@@ -27,7 +28,7 @@ export function readCsvSql(file: string, src: SourceTable): string {
   const columns = Object.entries(src.columns)
     .map(([c, t]) => `'${c}': '${t}'`)
     .join(', ');
-  return `read_csv('${file.replace(/'/g, "''")}', columns = {${columns}}, header = false, auto_detect = false,
+  return `read_csv(${sqlString(file)}, columns = {${columns}}, header = false, auto_detect = false,
     delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false)`;
 }
 

@@ -11,6 +11,7 @@ import { prepareAffected, scopedRunner } from './incremental';
 import { modelsHash, runModels, type StatementRunner } from './models';
 import { DEFAULT_SETTINGS, settingsTableSql, type WarehouseSettings } from './settings';
 import { createRawSql, rawName, SOURCES, type SourceTable } from './sources';
+import { sqlString } from './sql';
 
 export type LoadKind = 'full' | 'incremental';
 
@@ -73,7 +74,7 @@ export async function openWriter(
 ): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
   const instance = await DuckDBInstance.create(path, threads ? { threads: String(threads) } : {});
   const conn = await instance.connect();
-  await conn.run(`SET TimeZone = '${timezone.replace(/'/g, "''")}'`);
+  await conn.run(`SET TimeZone = ${sqlString(timezone)}`);
   return { instance, conn };
 }
 
@@ -288,7 +289,7 @@ export class WarehouseLoader {
         async (instance) => {
           const conn = await instance.connect();
           try {
-            await conn.run(`SET TimeZone = '${this.tz.replace(/'/g, "''")}'`);
+            await conn.run(`SET TimeZone = ${sqlString(this.tz)}`);
             outcome = await this.applyChanges(conn);
             return outcome;
           } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sqlString } from './sql';
 
 /**
  * Metric settings (documented in warehouse/METRICS.md). Stored in the `settings` table under
@@ -34,7 +35,7 @@ export const DEFAULT_SETTINGS: WarehouseSettings = settingsSchema.parse({});
 
 /** The settings the SQL models see (one row), plus the as-of date of the load. */
 export function settingsTableSql(s: WarehouseSettings, asOf: string): string {
-  const lit = (v: string | number) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
+  const lit = (v: string | number) => (typeof v === 'number' ? String(v) : sqlString(v));
   return `CREATE OR REPLACE TABLE wh_settings AS SELECT
     ${lit(s.reporting_currency)} AS reporting_currency,
     DATE ${lit(asOf)} AS as_of,
