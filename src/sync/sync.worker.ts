@@ -33,6 +33,7 @@ export class SyncWorker {
   private readonly errors = new SyncErrorRepository();
   private readonly pusher: PushService;
   private readonly runs: RunService;
+  private recounts: Promise<void> = Promise.resolve();
   readonly opts: Required<Pick<WorkerOptions, 'workerId' | 'batchSize' | 'leaseMs'>> & WorkerOptions;
 
   constructor(
@@ -53,33 +54,66 @@ export class SyncWorker {
 
   /** One lease-and-process round; returns how many deliveries it handled. */
   async tick(): Promise<number> {
-    const leased = await this.deliveries.lease(
+    const leased = await this.lease();
+    if (leased.length) await this.process(leased);
+    return leased.length;
+  }
+
+  /**
+   * Ticks until nothing is due (tests, and the end of a scheduled round). Up to `depth` leased
+   * batches are in flight at once: the next batch is leased while the previous one's last calls,
+   * settle writes and run recount finish, so the connection's rate limiter always has calls
+   * waiting and pushes keep the allowed pace instead of pausing at every batch boundary.
+   */
+  async drain(maxRounds = 10_000, depth = 2): Promise<number> {
+    let total = 0;
+    const failed: { err?: Error } = {};
+    const running = new Set<Promise<void>>();
+    for (let i = 0; i < maxRounds && !failed.err; i++) {
+      const leased = await this.lease();
+      if (!leased.length) {
+        // Records held by a batch still in flight become leasable when it settles.
+        if (!running.size) break;
+        await Promise.race(running);
+        continue;
+      }
+      total += leased.length;
+      const p: Promise<void> = this.process(leased)
+        .catch((err) => {
+          failed.err ??= err instanceof Error ? err : new Error(String(err));
+        })
+        .finally(() => running.delete(p));
+      running.add(p);
+      if (running.size >= depth) await Promise.race(running);
+    }
+    await Promise.all(running);
+    if (failed.err) throw failed.err;
+    return total;
+  }
+
+  private lease(): Promise<DeliveryRow[]> {
+    return this.deliveries.lease(
       this.db,
       this.opts.workerId,
       this.opts.batchSize,
       this.opts.leaseMs,
       this.clock.now(),
     );
-    if (!leased.length) return 0;
-    // One read per connection per round, not per delivery.
+  }
+
+  private async process(leased: DeliveryRow[]): Promise<void> {
+    // One read per connection per batch, not per delivery.
     const connections = new Map<number, Promise<ConnectionRow | undefined>>();
     for (const id of new Set(leased.map((d) => d.connection_id)))
       connections.set(id, this.connections.get(this.db, id));
     await Promise.all(leased.map((d) => this.handle(d, connections.get(d.connection_id)!)));
     const runIds = [...new Set(leased.map((d) => d.run_id).filter((id): id is number => id !== null))];
-    for (const runId of runIds) await this.runs.refresh(runId);
-    return leased.length;
-  }
-
-  /** Ticks until nothing is due (tests, and the end of a scheduled round). */
-  async drain(maxRounds = 10_000): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < maxRounds; i++) {
-      const n = await this.tick();
-      if (!n) break;
-      total += n;
-    }
-    return total;
+    // Recounts one at a time: two overlapping recounts of a run could land out of order.
+    const recount = this.recounts.then(async () => {
+      for (const runId of runIds) await this.runs.refresh(runId);
+    });
+    this.recounts = recount.catch(() => undefined);
+    await recount;
   }
 
   private async handle(d: DeliveryRow, loaded: Promise<ConnectionRow | undefined>): Promise<void> {
