@@ -74,8 +74,12 @@ export class IndexQueryRepository {
         }
         order = `${col} ${dir}, ${ALIAS}.id ${dir}`;
       }
-      bindings.push(p.limit - rows.length);
-      const sql = `${select} where ${where.join(' and ')} order by ${order} limit ?`;
+      // The limit is written into the text, not bound: with `limit $n` PostgreSQL costs the generic
+      // plan as if a tenth of the rows were wanted, never picks it, and plans every execution
+      // again (0.1-0.3 ms, a third of an index page's time in PostgreSQL). Page sizes are few.
+      const limit = Math.trunc(p.limit - rows.length);
+      if (!(limit > 0)) throw new Error(`bad page limit ${p.limit}`);
+      const sql = `${select} where ${where.join(' and ')} order by ${order} limit ${limit}`;
       rows.push(...rowsOf(await preparedRaw(db, sql, bindings)));
       if (rows.length >= p.limit) break;
     }
