@@ -1,3 +1,4 @@
+import { sqlLiteral } from '../app/sql-literal';
 import type { Knex } from 'knex';
 import type { Row } from './payment.repository';
 
@@ -155,7 +156,7 @@ export class BulkInsertRepository {
 
 /** Audit + outbox rows of what `ins` inserted (ChangeCapture's 'create' rows, by the system actor). */
 function capture(object: string) {
-  const o = `'${object.replace(/'/g, "''")}'`;
+  const o = sqlLiteral(object);
   return `a as (
       insert into audit_log (actor_key_id, actor_role, action, object, object_id, before, after)
       select null, 'system', 'create', ${o}, id, null, to_jsonb(ins) from ins

@@ -1,3 +1,4 @@
+import { sqlLiteral } from '../app/sql-literal';
 import type { Knex } from 'knex';
 import { rowsOf } from '../app/database';
 
@@ -27,9 +28,9 @@ export async function bulkInsert(
     const cols = Object.keys(chunk[0]);
     const capture = opts.capture
       ? `, outbox as (insert into sync_outbox (object, object_id, version, op)
-                      select ${literal(opts.capture.object)}, id, version, 'create' from ins),
+                      select ${sqlLiteral(opts.capture.object)}, id, version, 'create' from ins),
            audit as (insert into audit_log (actor_role, action, object, object_id, after)
-                      select 'system', 'create', ${literal(opts.capture.object)}, id, to_jsonb(ins) from ins)`
+                      select 'system', 'create', ${sqlLiteral(opts.capture.object)}, id, to_jsonb(ins) from ins)`
       : '';
     const res = await db.raw(
       `with ins as (insert into ${q(table)} (${cols.map(q).join(', ')})
@@ -44,5 +45,3 @@ export async function bulkInsert(
   }
   return ids;
 }
-
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
