@@ -10,6 +10,7 @@
  *   incremental phase changes invoices, so leave it out of runs that should stay comparable.
  * - `--phases copy,load,marts,speedup,incremental,reports` runs only those phases (default all).
  * - `--duck FILE` keeps the warehouse file there; a run without `load` reuses it.
+ * - `--lanes N`: COPY pages the full load streams at once (default 2).
  */
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,8 @@ const PHASES = ['copy', 'load', 'marts', 'speedup', 'incremental', 'reports'];
 const phases = new Set(arg('phases', PHASES.join(',')).split(','));
 for (const p of phases) if (!PHASES.includes(p)) throw new Error(`unknown phase ${p}`);
 const duckArg = arg('duck', '');
+// COPY pages streamed at once by the full load (the loader's copyConcurrency).
+const lanes = Number(arg('lanes', '2'));
 const seed = Number(arg('seed', '1'));
 const ms = (t0: number) => performance.now() - t0;
 const s = (x: number) => +(x / 1000).toFixed(3);
@@ -219,7 +222,7 @@ const asOf = '2026-06-30';
 async function fullLoad(db: Knex, path: string, figures: Record<string, number>) {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  const full = await new WarehouseLoader({ db, path, asOf, copyConcurrency: 2 }).run('full');
+  const full = await new WarehouseLoader({ db, path, asOf, copyConcurrency: lanes }).run('full');
   clearInterval(sampler);
   const modelTotal = Object.values(full.modelMs).reduce((a, b) => a + b, 0);
   const extract = full.durationMs - modelTotal;
