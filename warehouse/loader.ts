@@ -66,13 +66,25 @@ async function pgNow(db: Knex): Promise<string> {
   return rowsOf<{ now: string }>(await db.raw(`select now()::text as now`))[0].now;
 }
 
+/**
+ * The storage format of a new warehouse file. DuckDB otherwise writes the v0.10.2-compatible
+ * format, without the newer compression methods (dict_fsst for strings, roaring for booleans);
+ * only this DuckDB library reads the file (exports go out as Parquet/CSV/Arrow). At scale 1 the
+ * models took 7.4 instead of 8.2 CPU-s (1 thread) and the built file was 322 instead of 740 MB.
+ * An existing file keeps the format it was created with.
+ */
+const STORAGE_VERSION = 'latest';
+
 /** Opens a DuckDB file for writing with the session settings every model run relies on. */
 export async function openWriter(
   path: string,
   timezone: string,
   threads?: number,
 ): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(path, threads ? { threads: String(threads) } : {});
+  const instance = await DuckDBInstance.create(path, {
+    storage_compatibility_version: STORAGE_VERSION,
+    ...(threads ? { threads: String(threads) } : {}),
+  });
   const conn = await instance.connect();
   await conn.run(`SET TimeZone = ${sqlString(timezone)}`);
   return { instance, conn };
