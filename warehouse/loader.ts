@@ -7,11 +7,13 @@ import { currencyExponent, isCurrency } from '../src/billing/currency';
 import { appendTextRows, deletedIds, readCsvSql, rowPages, streamPages } from './extract';
 import { withInPlaceWriter } from './access';
 import { withLoaderLock } from './lock';
-import { prepareAffected, scopedRunner } from './incremental';
+import { OLD_COLUMNS, prepareAffected, run, scopedRunner } from './incremental';
 import { modelsHash, runModels, type StatementRunner } from './models';
 import { DEFAULT_SETTINGS, settingsTableSql, type WarehouseSettings } from './settings';
 import { createRawSql, rawName, SOURCES, type SourceTable } from './sources';
 import { sqlString } from './sql';
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export type LoadKind = 'full' | 'incremental';
 
@@ -371,42 +373,72 @@ export class WarehouseLoader {
     );
     for (const src of SOURCES) {
       const target = rawName(src.table);
-      await conn.run(createRawSql(src));
-      if (!present.has(src.table)) {
-        await conn.run(`CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`);
-        continue;
-      }
+      await run(conn, createRawSql(src));
       const chg = `_chg_${src.table}`;
       const ids = `_ids_${src.table}`;
+      // Previous id, updated_at and OLD_COLUMNS of every changed or deleted row: incremental.ts
+      // compares them with the new values to tell which changes can reach which facts.
+      const old = `_old_${src.table}`;
+      const prevCols = ['id', 'updated_at', ...(OLD_COLUMNS[src.table] ?? [])].map(q).join(', ');
+      await run(conn, `CREATE OR REPLACE TEMP TABLE ${old} AS SELECT ${prevCols} FROM ${target} LIMIT 0`);
+      if (!present.has(src.table)) {
+        await run(conn, `CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
+        continue;
+      }
       this.progress.rows[src.table] = 0;
       this.phase(`extract ${src.table}`);
       const pages = firstPages.get(src.table)!;
       let read = 0;
       for (let page = await pages.first; !page.done; page = await pages.rest.next()) {
-        if (!read) await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
+        if (!read) await run(conn, `CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
         await appendTextRows(conn, src, page.value, chg);
         this.count(src.table, page.value.length);
         read += page.value.length;
       }
       if (!read) {
         // Most sources have no changed rows: skip the comparison against the raw table.
-        await conn.run(`CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
+        await run(conn, `CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
       } else {
-        // The overlap window re-reads rows already loaded: only real differences count as changes.
-        await conn.run(
-          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
+        // The overlap window re-reads rows already loaded: only real differences count as
+        // changes. A row whose updated_at differs from the loaded one differs (updated_at is one
+        // of its columns), which a narrow scan of the raw table tells: reading whole rows of a
+        // big raw table costs far more than the rest of the refresh. Only rows re-read with the
+        // same updated_at (normally none) are compared column by column.
+        await run(
+          conn,
+          `CREATE OR REPLACE TEMP TABLE _prev AS SELECT ${prevCols} FROM ${target} WHERE id IN (SELECT id FROM ${chg})`,
         );
+        await run(
+          conn,
+          `CREATE OR REPLACE TEMP TABLE _same AS SELECT c.id FROM ${chg} c JOIN _prev p
+           ON p.id = c.id AND p.updated_at IS NOT DISTINCT FROM c.updated_at`,
+        );
+        await run(
+          conn,
+          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM ${chg} WHERE id NOT IN (SELECT id FROM _same)`,
+        );
+        if (await this.countOf(conn, '_same')) {
+          await run(
+            conn,
+            `INSERT INTO ${ids} SELECT id FROM (SELECT * FROM ${chg} WHERE id IN (SELECT id FROM _same)
+             EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM _same))`,
+          );
+        }
         if (await this.countOf(conn, ids)) {
           changed = true;
-          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
-          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${old} SELECT * FROM _prev WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
         }
-        await conn.run(`DROP TABLE ${chg}`);
+        await run(conn, `DROP TABLE ${chg}`);
+        await run(conn, 'DROP TABLE _prev');
+        await run(conn, 'DROP TABLE _same');
       }
       const gone = deletions.get(src.table) ?? [];
       for (let i = 0; i < gone.length; i += 1000) {
         const list = gone.slice(i, i + 1000).join(',');
-        await conn.run(`INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
+        await run(conn, `INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
+        await run(conn, `INSERT INTO ${old} SELECT ${prevCols} FROM ${target} WHERE id IN (${list})`);
         const res = await conn.run(`DELETE FROM ${target} WHERE id IN (${list})`);
         const n = Number(res.rowsChanged);
         this.count(src.table, n, 'deleted');
@@ -415,7 +447,7 @@ export class WarehouseLoader {
     }
     const settingsChanged = settingsBefore !== (await this.settingsRow(conn));
     if (!changed && !settingsChanged) {
-      await conn.run('ROLLBACK');
+      await run(conn, 'ROLLBACK');
       return { changed: false, watermark, modelMs };
     }
     // Rates or settings (as-of date included) move every converted figure, and a file built by
@@ -432,7 +464,7 @@ export class WarehouseLoader {
     await this.writeMeta(conn, 'incremental', watermark);
     await this.opts.beforeCommit?.();
     this.phase('commit');
-    await conn.run('COMMIT');
+    await run(conn, 'COMMIT');
     return { changed: true, watermark, modelMs };
   }
 
