@@ -19,14 +19,26 @@ interface Scoped {
   shadows: Record<string, string>;
   /** Month scope(s) of downstream marts fed by the months of the rows this rebuild changed. */
   feeds?: string[];
+  /**
+   * Rewrite the whole slice instead of only its keys with a differing row. Telling which rows
+   * differ means reading the old slice's every column, and DuckDB finds the slice's rows of a
+   * big table only by scanning it: whole rows of millions cost more than rewriting a few
+   * thousand (the delete and the narrow month scan read one or two columns). For slices that
+   * are mostly rows that really change (an invoice's lines and allocations).
+   */
+  wholeSlice?: boolean;
 }
 
 /**
  * Columns whose previous values the loader keeps (in _old_<table>, with id and updated_at) for
- * the changed and deleted rows of a source: the affected-key queries compare them with the new
- * values. An invoice reaches its payments' facts only through company_id (see _cust_invoice).
+ * the changed and deleted rows of a source; the new rows are in _cur_<table>. The affected-key
+ * queries read these small tables instead of scanning the big raw and fact tables. An invoice reaches its payments' facts only through company_id (see _cust_invoice).
  */
-export const OLD_COLUMNS: Record<string, string[]> = { invoices: ['company_id'] };
+export const OLD_COLUMNS: Record<string, string[]> = {
+  invoices: ['company_id'],
+  // A line's invoice or subscription before the change (the new one is in _cur_line_items).
+  line_items: ['owner_type', 'owner_id', 'archived_at'],
+};
 
 const IN = (col: string, scope: string) => `${col} IN (SELECT k FROM ${scope})`;
 
@@ -41,11 +53,13 @@ const PAYMENT_INPUTS = (scope: string) => ({
 
 const SCOPED: Record<string, Scoped> = {
   fct_invoice: {
+    wholeSlice: true,
     key: 'invoice_id',
     scope: '_aff_invoice',
     shadows: { raw_invoices: IN('id', '_aff_invoice') },
   },
   fct_invoice_line: {
+    wholeSlice: true,
     key: 'invoice_id',
     scope: '_aff_invoice',
     shadows: {
@@ -61,11 +75,13 @@ const SCOPED: Record<string, Scoped> = {
     feeds: ['_aff_month_payments'],
   },
   fct_refund: {
+    wholeSlice: true,
     key: 'payment_id',
     scope: '_aff_payment_rows',
     shadows: { raw_refunds: IN('payment_id', '_aff_payment_rows'), ...PAYMENT_INPUTS('_aff_payment_rows') },
   },
   fct_dispute: {
+    wholeSlice: true,
     key: 'payment_id',
     scope: '_aff_payment_rows',
     shadows: { raw_disputes: IN('payment_id', '_aff_payment_rows'), ...PAYMENT_INPUTS('_aff_payment_rows') },
@@ -75,6 +91,7 @@ const SCOPED: Record<string, Scoped> = {
   // that happens to name an unrelated payment or refund only adds rows that are recomputed
   // identically (each allocation depends on its own money row and its invoice's lines).
   fct_collection_line: {
+    wholeSlice: true,
     key: 'source_id',
     scope: '_aff_collection',
     shadows: {
@@ -86,6 +103,7 @@ const SCOPED: Record<string, Scoped> = {
     feeds: ['_aff_month_revenue'],
   },
   fct_subscription_period: {
+    wholeSlice: true,
     key: 'subscription_id',
     scope: '_aff_subscription',
     shadows: {
@@ -147,8 +165,11 @@ function affectedSql(has: (table: string) => boolean): string[] {
   return [
     `CREATE OR REPLACE TEMP TABLE _aff_invoice AS SELECT k FROM (${union(
       'SELECT id AS k FROM _ids_invoices',
-      has('line_items') && `SELECT invoice_id FROM fct_invoice_line WHERE line_id IN ${ids('line_items')}`,
-      has('line_items') && `SELECT invoice_id FROM stg_invoice_lines WHERE line_id IN ${ids('line_items')}`,
+      // Changed lines' invoices before (a superset of their fct_invoice_line rows) and after
+      // (exactly their stg_invoice_lines rows).
+      has('line_items') && `SELECT owner_id FROM _old_line_items WHERE owner_type = 'invoice'`,
+      has('line_items') &&
+        `SELECT owner_id FROM _cur_line_items WHERE owner_type = 'invoice' AND archived_at IS NULL`,
       when(contacts, (c) => `SELECT id FROM raw_invoices WHERE ${c}`),
     )})`,
     // Invoices whose change can move a payment's customer (stg_payments reads an invoice's
@@ -165,10 +186,8 @@ function affectedSql(has: (table: string) => boolean): string[] {
     // and new owner), and those reached through a changed contact.
     `CREATE OR REPLACE TEMP TABLE _aff_subscription AS SELECT k FROM (${union(
       'SELECT id AS k FROM _ids_subscriptions',
-      has('line_items') &&
-        `SELECT subscription_id FROM fct_subscription_period WHERE line_id IN ${ids('line_items')}`,
-      has('line_items') &&
-        `SELECT owner_id FROM raw_line_items WHERE owner_type = 'subscription' AND id IN ${ids('line_items')}`,
+      has('line_items') && `SELECT owner_id FROM _old_line_items WHERE owner_type = 'subscription'`,
+      has('line_items') && `SELECT owner_id FROM _cur_line_items WHERE owner_type = 'subscription'`,
       when(contacts, (c) => `SELECT id FROM raw_subscriptions WHERE ${c}`),
     )})`,
     // New-state customers of the invoices and payments that can change, computed like
@@ -211,7 +230,7 @@ function affectedSql(has: (table: string) => boolean): string[] {
         [
           has('subscriptions') && `subscription_id IN ${ids('subscriptions')}`,
           has('line_items') &&
-            `subscription_id IN (SELECT subscription_id FROM stg_subscription_items WHERE line_id IN ${ids('line_items')})`,
+            `subscription_id IN (SELECT owner_id FROM _cur_line_items WHERE owner_type = 'subscription' AND archived_at IS NULL)`,
         ]
           .filter(Boolean)
           .join(' OR ') || null,
@@ -375,11 +394,22 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
       }
       await run(
         conn,
-        `CREATE OR REPLACE TEMP TABLE _old_slice AS SELECT * FROM ${main(st.name)} WHERE ${inScope}`,
+        `CREATE OR REPLACE TEMP TABLE _new_slice AS SELECT * FROM (${st.body}) AS s WHERE ${inScope}`,
       );
+      if (scoped.wholeSlice) {
+        // The months of the rows replaced (before and after) feed the marts' month scopes.
+        for (const feed of scoped.feeds ?? []) {
+          await run(conn, `INSERT INTO ${feed} SELECT DISTINCT month FROM ${main(st.name)} WHERE ${inScope}`);
+          await run(conn, `INSERT INTO ${feed} SELECT DISTINCT month FROM _new_slice`);
+        }
+        const gone = Number((await conn.run(`DELETE FROM ${main(st.name)} WHERE ${inScope}`)).rowsChanged);
+        await run(conn, `INSERT INTO ${main(st.name)} SELECT * FROM _new_slice`);
+        if (gone || (await count(conn, 'SELECT count(*) FROM _new_slice'))) changed.add(st.name);
+        return;
+      }
       await run(
         conn,
-        `CREATE OR REPLACE TEMP TABLE _new_slice AS SELECT * FROM (${st.body}) AS s WHERE ${inScope}`,
+        `CREATE OR REPLACE TEMP TABLE _old_slice AS SELECT * FROM ${main(st.name)} WHERE ${inScope}`,
       );
       if (!(await differs(conn, '_old_slice', '_new_slice'))) return;
       changed.add(st.name);

@@ -376,11 +376,14 @@ export class WarehouseLoader {
       await run(conn, createRawSql(src));
       const chg = `_chg_${src.table}`;
       const ids = `_ids_${src.table}`;
-      // Previous id, updated_at and OLD_COLUMNS of every changed or deleted row: incremental.ts
-      // compares them with the new values to tell which changes can reach which facts.
+      // Previous id, updated_at and OLD_COLUMNS of every changed or deleted row, and the new
+      // version of every changed row: incremental.ts reads them to tell which changes can reach
+      // which facts without scanning the big tables.
       const old = `_old_${src.table}`;
       const prevCols = ['id', 'updated_at', ...(OLD_COLUMNS[src.table] ?? [])].map(q).join(', ');
       await run(conn, `CREATE OR REPLACE TEMP TABLE ${old} AS SELECT ${prevCols} FROM ${target} LIMIT 0`);
+      const cur = `_cur_${src.table}`;
+      await run(conn, `CREATE OR REPLACE TEMP TABLE ${cur} AS SELECT * FROM ${target} LIMIT 0`);
       if (!present.has(src.table)) {
         await run(conn, `CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
         continue;
@@ -428,7 +431,8 @@ export class WarehouseLoader {
           changed = true;
           await run(conn, `INSERT INTO ${old} SELECT * FROM _prev WHERE id IN (SELECT id FROM ${ids})`);
           await run(conn, `DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
-          await run(conn, `INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${cur} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${target} SELECT * FROM ${cur}`);
         }
         await run(conn, `DROP TABLE ${chg}`);
         await run(conn, 'DROP TABLE _prev');
