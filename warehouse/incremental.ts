@@ -15,6 +15,8 @@ import { rawName, SOURCES } from './sources';
 interface Scoped {
   key: string;
   scope: string;
+  /** The slice's rows (default: key IN scope); the scope then only tells whether it is empty. */
+  where?: string;
   /** Inputs to shadow → filter. */
   shadows: Record<string, string>;
   /** Month scope(s) of downstream marts fed by the months of the rows this rebuild changed. */
@@ -86,17 +88,17 @@ const SCOPED: Record<string, Scoped> = {
     scope: '_aff_payment_rows',
     shadows: { raw_disputes: IN('payment_id', '_aff_payment_rows'), ...PAYMENT_INPUTS('_aff_payment_rows') },
   },
-  // source_id is a payment id (kind collected) or a refund id (kind refunded): the scope holds
-  // both kinds of id, and the slice is every row whose source_id is in it, of either kind. An id
-  // that happens to name an unrelated payment or refund only adds rows that are recomputed
-  // identically (each allocation depends on its own money row and its invoice's lines).
+  // source_id is a payment id (kind collected) or a refund id (kind refunded): each kind has its
+  // own scope (payments and refunds number their ids independently), _aff_collection is both.
   fct_collection_line: {
     wholeSlice: true,
     key: 'source_id',
     scope: '_aff_collection',
+    where: `(kind = 'collected' AND ${IN('source_id', '_aff_collection_pay')})
+            OR (kind = 'refunded' AND ${IN('source_id', '_aff_collection_ref')})`,
     shadows: {
-      fct_payment: IN('payment_id', '_aff_collection'),
-      fct_refund: IN('refund_id', '_aff_collection'),
+      fct_payment: IN('payment_id', '_aff_collection_pay'),
+      fct_refund: IN('refund_id', '_aff_collection_ref'),
       // The two shadows above (already rebuilt facts): the invoices of the money in scope.
       fct_invoice_line: `invoice_id IN (SELECT invoice_id FROM fct_payment UNION SELECT invoice_id FROM fct_refund)`,
     },
@@ -259,11 +261,14 @@ function affectedSql(has: (table: string) => boolean): string[] {
     )})`,
     // Collection rows to rebuild: those payments, every refund of them (before and after), and
     // the money of invoices whose lines can change (allocations follow the lines).
-    `CREATE OR REPLACE TEMP TABLE _aff_collection AS
+    `CREATE OR REPLACE TEMP TABLE _aff_collection_pay AS
      SELECT k FROM _aff_payment_rows
-     UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')}
-     UNION SELECT refund_id FROM fct_refund WHERE ${IN('payment_id', '_aff_payment_rows')} OR ${IN('invoice_id', '_aff_invoice')}
+     UNION SELECT payment_id FROM fct_payment WHERE ${IN('invoice_id', '_aff_invoice')}`,
+    `CREATE OR REPLACE TEMP TABLE _aff_collection_ref AS
+     SELECT refund_id AS k FROM fct_refund WHERE ${IN('payment_id', '_aff_payment_rows')} OR ${IN('invoice_id', '_aff_invoice')}
      UNION SELECT id FROM raw_refunds WHERE ${IN('payment_id', '_aff_payment_rows')}`,
+    `CREATE OR REPLACE TEMP TABLE _aff_collection AS
+     SELECT k FROM _aff_collection_pay UNION ALL SELECT k FROM _aff_collection_ref`,
     // Whole customers, so "new vs returning" (first successful payment) sees all their payments —
     // the customers whose payments can change: those of the changed payment rows (before and
     // after) and companies that changed (payer country). A payment's customer only moves if the
@@ -387,7 +392,7 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
     // An empty scope: no row of this table can change (and its dependants need not rerun).
     if (!(await count(conn, `SELECT count(*) FROM ${scoped.scope}`))) return;
     const names = Object.keys(scoped.shadows);
-    const inScope = IN(scoped.key, scoped.scope);
+    const inScope = scoped.where ?? IN(scoped.key, scoped.scope);
     try {
       for (const [name, filter] of Object.entries(scoped.shadows)) {
         await run(conn, `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${main(name)} WHERE ${filter}`);
