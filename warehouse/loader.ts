@@ -360,34 +360,45 @@ export class WarehouseLoader {
     ).getRowObjectsJS()[0];
     const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
     const builtBy = (await conn.runAndReadAll(`SELECT * FROM wh_meta`)).getRowObjectsJS()[0].models_hash;
-    const watermark = await pgNow(this.opts.db);
-    const deletions = await deletedIds(this.opts.db, since);
+    // The PostgreSQL round trips overlap each other and DuckDB's first statements. The
+    // watermark is still taken before any changed row is read (the prefetch starts after it).
+    const fromPg = Promise.all([pgNow(this.opts.db), deletedIds(this.opts.db, since), this.presentTables()]);
+    fromPg.catch(() => undefined); // surfaced by the await below
     await conn.run('BEGIN TRANSACTION');
     const settingsBefore = await this.settingsRow(conn);
     await this.prepareMeta(conn);
-    const present = await this.presentTables();
+    const [watermark, deletions, present] = await fromPg;
     const firstPages = prefetchFirstPages(
       this.opts.db,
       SOURCES.filter((src) => present.has(src.table)),
       since,
     );
+    // Previous id, updated_at and OLD_COLUMNS of every changed or deleted row (_old_), the new
+    // version of every changed row (_cur_) and the ids of both (_ids_): incremental.ts reads
+    // them to tell which changes can reach which facts without scanning the big tables. Created
+    // empty for every source in one batch (most sources have no change; a statement each cost
+    // more than the rest of their extraction).
+    const prevCols = (src: SourceTable) =>
+      ['id', 'updated_at', ...(OLD_COLUMNS[src.table] ?? [])].map(q).join(', ');
+    await run(
+      conn,
+      SOURCES.flatMap((src) => {
+        const target = rawName(src.table);
+        return [
+          createRawSql(src),
+          `CREATE OR REPLACE TEMP TABLE _old_${src.table} AS SELECT ${prevCols(src)} FROM ${target} LIMIT 0`,
+          `CREATE OR REPLACE TEMP TABLE _cur_${src.table} AS SELECT * FROM ${target} LIMIT 0`,
+          `CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`,
+        ];
+      }).join(';\n'),
+    );
     for (const src of SOURCES) {
       const target = rawName(src.table);
-      await run(conn, createRawSql(src));
       const chg = `_chg_${src.table}`;
       const ids = `_ids_${src.table}`;
-      // Previous id, updated_at and OLD_COLUMNS of every changed or deleted row, and the new
-      // version of every changed row: incremental.ts reads them to tell which changes can reach
-      // which facts without scanning the big tables.
       const old = `_old_${src.table}`;
-      const prevCols = ['id', 'updated_at', ...(OLD_COLUMNS[src.table] ?? [])].map(q).join(', ');
-      await run(conn, `CREATE OR REPLACE TEMP TABLE ${old} AS SELECT ${prevCols} FROM ${target} LIMIT 0`);
       const cur = `_cur_${src.table}`;
-      await run(conn, `CREATE OR REPLACE TEMP TABLE ${cur} AS SELECT * FROM ${target} LIMIT 0`);
-      if (!present.has(src.table)) {
-        await run(conn, `CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
-        continue;
-      }
+      if (!present.has(src.table)) continue;
       this.progress.rows[src.table] = 0;
       this.phase(`extract ${src.table}`);
       const pages = firstPages.get(src.table)!;
@@ -398,10 +409,8 @@ export class WarehouseLoader {
         this.count(src.table, page.value.length);
         read += page.value.length;
       }
-      if (!read) {
-        // Most sources have no changed rows: skip the comparison against the raw table.
-        await run(conn, `CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
-      } else {
+      // Most sources have no changed rows: no comparison against the raw table.
+      if (read) {
         // The overlap window re-reads rows already loaded: only real differences count as
         // changes. A row whose updated_at differs from the loaded one differs (updated_at is one
         // of its columns), which a narrow scan of the raw table tells: reading whole rows of a
@@ -409,7 +418,7 @@ export class WarehouseLoader {
         // same updated_at (normally none) are compared column by column.
         await run(
           conn,
-          `CREATE OR REPLACE TEMP TABLE _prev AS SELECT ${prevCols} FROM ${target} WHERE id IN (SELECT id FROM ${chg})`,
+          `CREATE OR REPLACE TEMP TABLE _prev AS SELECT ${prevCols(src)} FROM ${target} WHERE id IN (SELECT id FROM ${chg})`,
         );
         await run(
           conn,
@@ -442,7 +451,7 @@ export class WarehouseLoader {
       for (let i = 0; i < gone.length; i += 1000) {
         const list = gone.slice(i, i + 1000).join(',');
         await run(conn, `INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
-        await run(conn, `INSERT INTO ${old} SELECT ${prevCols} FROM ${target} WHERE id IN (${list})`);
+        await run(conn, `INSERT INTO ${old} SELECT ${prevCols(src)} FROM ${target} WHERE id IN (${list})`);
         const res = await conn.run(`DELETE FROM ${target} WHERE id IN (${list})`);
         const n = Number(res.rowsChanged);
         this.count(src.table, n, 'deleted');
