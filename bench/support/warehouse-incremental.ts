@@ -6,7 +6,7 @@
  *     [--scale 1] [--reps 3] [--dir /tmp/ll-whinc] [--reload] [--verify]
  *
  * The database is seeded (bench profile) only when it has no invoices, and kept afterwards. A
- * full load plus the bench's second model build make the baseline file, kept in --dir and reused
+ * full load plus the bench's second model build and mart runs make the baseline file, kept in --dir and reused
  * until --reload. Each rep restores the baseline file, makes the bench's change (1,000 recent
  * open invoices paid, one line of each +100), times the incremental refresh with its phases,
  * then puts the changed PostgreSQL rows back as they were (updated_at included, so the baseline
@@ -49,6 +49,13 @@ async function buildBaseline(db: Knex, base: string) {
   const inst = await DuckDBInstance.create(base);
   const duck = await inst.connect();
   for (const f of modelFiles()) await duck.run(f.sql);
+  // The bench then runs every mart statement twice more (its DuckDB vs PostgreSQL timings),
+  // which leaves the file as the bench's incremental refresh finds it.
+  const marts = modelFiles()
+    .filter((f) => f.name.startsWith('4'))
+    .flatMap((f) => f.sql.split(/;\s*$/m))
+    .filter((sql) => /CREATE OR REPLACE TABLE/.test(sql));
+  for (let run = 0; run < 2; run++) for (const sql of marts) await duck.run(sql);
   duck.closeSync();
   inst.closeSync();
   console.log(`baseline built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
