@@ -1,4 +1,4 @@
-import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Knex } from 'knex';
@@ -292,6 +292,13 @@ export class WarehouseLoader {
           const conn = await instance.connect();
           try {
             await conn.run(`SET TimeZone = ${sqlString(this.tz)}`);
+            // COMMIT makes the refresh durable in the WAL, and DuckDB replays the WAL when the
+            // file is opened (read-only readers too): no CHECKPOINT here, nor when the instance
+            // closes. Folding a refresh into the file cost as much as the rest of it (every
+            // table with a deleted row rewrites its row-group metadata); DuckDB folds the WAL
+            // at the COMMIT that takes it past wal_autocheckpoint (16 MiB by default), i.e.
+            // once per many refreshes, and a full load publishes a new file without WAL.
+            await conn.run('PRAGMA disable_checkpoint_on_shutdown');
             outcome = await this.applyChanges(conn);
             return outcome;
           } finally {
@@ -299,16 +306,13 @@ export class WarehouseLoader {
           }
         },
         async (instance) => {
-          if (outcome?.changed) {
-            this.phase('checkpoint');
-            const conn = await instance.connect();
-            try {
-              await conn.run('CHECKPOINT');
-            } finally {
-              conn.closeSync();
-            }
-          }
           instance.closeSync();
+          // The file itself is unchanged until a checkpoint: a new mtime tells the readers'
+          // and the dashboards' file keys (ino:mtime:size) that its content moved on.
+          if (outcome?.changed) {
+            const now = new Date();
+            utimesSync(path, now, now);
+          }
         },
       );
     } catch (err) {
@@ -324,6 +328,9 @@ export class WarehouseLoader {
     const tmp = this.tempPath();
     this.phase('copy published file');
     copyFileSync(this.opts.path, tmp, constants.COPYFILE_FICLONE);
+    // With the WAL of the in-place refreshes not folded into the file yet.
+    const wal = `${this.opts.path}.wal`;
+    if (existsSync(wal)) copyFileSync(wal, `${tmp}.wal`, constants.COPYFILE_FICLONE);
     const { instance, conn } = await openWriter(tmp, this.tz, this.opts.threads);
     let outcome: Applied;
     try {
@@ -343,6 +350,7 @@ export class WarehouseLoader {
       this.publish(tmp);
     } else {
       rmSync(tmp, { force: true });
+      rmSync(`${tmp}.wal`, { force: true });
     }
     this.phase('done');
     return this.result(outcome.watermark, t0, outcome.modelMs, outcome.changed);

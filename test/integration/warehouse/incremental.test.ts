@@ -310,6 +310,7 @@ describe('an incremental refresh updates the published file in place', () => {
       const before = await read(reports);
       expect(await read(sandbox)).toBe(before);
       const inode = statSync(path).ino;
+      const mtime = statSync(path).mtimeMs;
       // S1 goes from 100.00 to 250.00 a month from August 2024.
       await tdb
         .db('line_items')
@@ -342,6 +343,10 @@ describe('an incremental refresh updates the published file in place', () => {
       expect(sandboxDone).toBeGreaterThanOrEqual(committed);
       expect(await read(reports)).toBe(before + 15000);
       expect(statSync(path).ino).toBe(inode); // updated in place, not copied and swapped
+      // The refresh may live in the WAL only: any new read-only open replays it, and the file's
+      // mtime moves so the readers' and dashboards' file keys see a new warehouse.
+      expect(statSync(path).mtimeMs).toBeGreaterThan(mtime);
+      expect((await query(path, febMrr))[0].mrr_minor).toBe(before + 15000);
     } finally {
       reports.close();
       sandbox.close();
