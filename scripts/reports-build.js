@@ -137,7 +137,10 @@ function main() {
     const t0 = Date.now();
     // copyFileSync reads one open file: a concurrent publish (rename) by the loader cannot tear it.
     fs.copyFileSync(warehouse, path.join(SNAPSHOT_DIR, 'warehouse.duckdb'));
-    fs.rmSync(path.join(SNAPSHOT_DIR, 'warehouse.duckdb.wal'), { force: true });
+    // In-place refreshes live in the WAL until DuckDB folds it into the file: copy it too.
+    const wal = `${warehouse}.wal`;
+    if (fs.existsSync(wal)) fs.copyFileSync(wal, path.join(SNAPSHOT_DIR, 'warehouse.duckdb.wal'));
+    else fs.rmSync(path.join(SNAPSHOT_DIR, 'warehouse.duckdb.wal'), { force: true });
     // Evidence copies into reports/build without clearing it: start clean so no stale data ships.
     fs.rmSync(path.join(REPORTS, 'build'), { recursive: true, force: true });
     const sourcesMs = run('evidence sources', ['sources', '--', '--strict'], {});

@@ -1,4 +1,4 @@
-import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Knex } from 'knex';
@@ -7,11 +7,13 @@ import { currencyExponent, isCurrency } from '../src/billing/currency';
 import { appendTextRows, deletedIds, readCsvSql, rowPages, streamPages } from './extract';
 import { withInPlaceWriter } from './access';
 import { withLoaderLock } from './lock';
-import { prepareAffected, scopedRunner } from './incremental';
+import { OLD_COLUMNS, prepareAffected, run, scopedRunner } from './incremental';
 import { modelsHash, runModels, type StatementRunner } from './models';
 import { DEFAULT_SETTINGS, settingsTableSql, type WarehouseSettings } from './settings';
 import { createRawSql, rawName, SOURCES, type SourceTable } from './sources';
 import { sqlString } from './sql';
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export type LoadKind = 'full' | 'incremental';
 
@@ -302,6 +304,13 @@ export class WarehouseLoader {
           const conn = await instance.connect();
           try {
             await conn.run(`SET TimeZone = ${sqlString(this.tz)}`);
+            // COMMIT makes the refresh durable in the WAL, and DuckDB replays the WAL when the
+            // file is opened (read-only readers too): no CHECKPOINT here, nor when the instance
+            // closes. Folding a refresh into the file cost as much as the rest of it (every
+            // table with a deleted row rewrites its row-group metadata); DuckDB folds the WAL
+            // at the COMMIT that takes it past wal_autocheckpoint (16 MiB by default), i.e.
+            // once per many refreshes, and a full load publishes a new file without WAL.
+            await conn.run('PRAGMA disable_checkpoint_on_shutdown');
             outcome = await this.applyChanges(conn);
             return outcome;
           } finally {
@@ -309,16 +318,13 @@ export class WarehouseLoader {
           }
         },
         async (instance) => {
-          if (outcome?.changed) {
-            this.phase('checkpoint');
-            const conn = await instance.connect();
-            try {
-              await conn.run('CHECKPOINT');
-            } finally {
-              conn.closeSync();
-            }
-          }
           instance.closeSync();
+          // The file itself is unchanged until a checkpoint: a new mtime tells the readers'
+          // and the dashboards' file keys (ino:mtime:size) that its content moved on.
+          if (outcome?.changed) {
+            const now = new Date();
+            utimesSync(path, now, now);
+          }
         },
       );
     } catch (err) {
@@ -334,6 +340,9 @@ export class WarehouseLoader {
     const tmp = this.tempPath();
     this.phase('copy published file');
     copyFileSync(this.opts.path, tmp, constants.COPYFILE_FICLONE);
+    // With the WAL of the in-place refreshes not folded into the file yet.
+    const wal = `${this.opts.path}.wal`;
+    if (existsSync(wal)) copyFileSync(wal, `${tmp}.wal`, constants.COPYFILE_FICLONE);
     const { instance, conn } = await openWriter(tmp, this.tz, this.opts.threads);
     let outcome: Applied;
     try {
@@ -353,6 +362,7 @@ export class WarehouseLoader {
       this.publish(tmp);
     } else {
       rmSync(tmp, { force: true });
+      rmSync(`${tmp}.wal`, { force: true });
     }
     this.phase('done');
     return this.result(outcome.watermark, t0, outcome.modelMs, outcome.changed);
@@ -370,55 +380,98 @@ export class WarehouseLoader {
     ).getRowObjectsJS()[0];
     const since = new Date(Number(meta.w) - this.settings.watermark_overlap_seconds * 1000).toISOString();
     const builtBy = (await conn.runAndReadAll(`SELECT * FROM wh_meta`)).getRowObjectsJS()[0].models_hash;
-    const watermark = await pgNow(this.opts.db);
-    const deletions = await deletedIds(this.opts.db, since);
+    // The PostgreSQL round trips overlap each other and DuckDB's first statements. The
+    // watermark is still taken before any changed row is read (the prefetch starts after it).
+    const fromPg = Promise.all([pgNow(this.opts.db), deletedIds(this.opts.db, since), this.presentTables()]);
+    fromPg.catch(() => undefined); // surfaced by the await below
     await conn.run('BEGIN TRANSACTION');
     const settingsBefore = await this.settingsRow(conn);
     await this.prepareMeta(conn);
-    const present = await this.presentTables();
+    const [watermark, deletions, present] = await fromPg;
     const firstPages = prefetchFirstPages(
       this.opts.db,
       SOURCES.filter((src) => present.has(src.table)),
       since,
     );
+    // Previous id, updated_at and OLD_COLUMNS of every changed or deleted row (_old_), the new
+    // version of every changed row (_cur_) and the ids of both (_ids_): incremental.ts reads
+    // them to tell which changes can reach which facts without scanning the big tables. Created
+    // empty for every source in one batch (most sources have no change; a statement each cost
+    // more than the rest of their extraction).
+    const prevCols = (src: SourceTable) =>
+      ['id', 'updated_at', ...(OLD_COLUMNS[src.table] ?? [])].map(q).join(', ');
+    await run(
+      conn,
+      SOURCES.flatMap((src) => {
+        const target = rawName(src.table);
+        return [
+          createRawSql(src),
+          `CREATE OR REPLACE TEMP TABLE _old_${src.table} AS SELECT ${prevCols(src)} FROM ${target} LIMIT 0`,
+          `CREATE OR REPLACE TEMP TABLE _cur_${src.table} AS SELECT * FROM ${target} LIMIT 0`,
+          `CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`,
+        ];
+      }).join(';\n'),
+    );
     for (const src of SOURCES) {
       const target = rawName(src.table);
-      await conn.run(createRawSql(src));
-      if (!present.has(src.table)) {
-        await conn.run(`CREATE OR REPLACE TEMP TABLE _ids_${src.table} (id BIGINT)`);
-        continue;
-      }
       const chg = `_chg_${src.table}`;
       const ids = `_ids_${src.table}`;
+      const old = `_old_${src.table}`;
+      const cur = `_cur_${src.table}`;
+      if (!present.has(src.table)) continue;
       this.progress.rows[src.table] = 0;
       this.phase(`extract ${src.table}`);
       const pages = firstPages.get(src.table)!;
       let read = 0;
       for (let page = await pages.first; !page.done; page = await pages.rest.next()) {
-        if (!read) await conn.run(`CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
+        if (!read) await run(conn, `CREATE OR REPLACE TEMP TABLE ${chg} AS SELECT * FROM ${target} LIMIT 0`);
         await appendTextRows(conn, src, page.value, chg);
         this.count(src.table, page.value.length);
         read += page.value.length;
       }
-      if (!read) {
-        // Most sources have no changed rows: skip the comparison against the raw table.
-        await conn.run(`CREATE OR REPLACE TEMP TABLE ${ids} (id BIGINT)`);
-      } else {
-        // The overlap window re-reads rows already loaded: only real differences count as changes.
-        await conn.run(
-          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM (SELECT * FROM ${chg} EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM ${chg}))`,
+      // Most sources have no changed rows: no comparison against the raw table.
+      if (read) {
+        // The overlap window re-reads rows already loaded: only real differences count as
+        // changes. A row whose updated_at differs from the loaded one differs (updated_at is one
+        // of its columns), which a narrow scan of the raw table tells: reading whole rows of a
+        // big raw table costs far more than the rest of the refresh. Only rows re-read with the
+        // same updated_at (normally none) are compared column by column.
+        await run(
+          conn,
+          `CREATE OR REPLACE TEMP TABLE _prev AS SELECT ${prevCols(src)} FROM ${target} WHERE id IN (SELECT id FROM ${chg})`,
         );
+        await run(
+          conn,
+          `CREATE OR REPLACE TEMP TABLE _same AS SELECT c.id FROM ${chg} c JOIN _prev p
+           ON p.id = c.id AND p.updated_at IS NOT DISTINCT FROM c.updated_at`,
+        );
+        await run(
+          conn,
+          `CREATE OR REPLACE TEMP TABLE ${ids} AS SELECT id FROM ${chg} WHERE id NOT IN (SELECT id FROM _same)`,
+        );
+        if (await this.countOf(conn, '_same')) {
+          await run(
+            conn,
+            `INSERT INTO ${ids} SELECT id FROM (SELECT * FROM ${chg} WHERE id IN (SELECT id FROM _same)
+             EXCEPT SELECT * FROM ${target} WHERE id IN (SELECT id FROM _same))`,
+          );
+        }
         if (await this.countOf(conn, ids)) {
           changed = true;
-          await conn.run(`DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
-          await conn.run(`INSERT INTO ${target} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${old} SELECT * FROM _prev WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `DELETE FROM ${target} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${cur} SELECT * FROM ${chg} WHERE id IN (SELECT id FROM ${ids})`);
+          await run(conn, `INSERT INTO ${target} SELECT * FROM ${cur}`);
         }
-        await conn.run(`DROP TABLE ${chg}`);
+        await run(conn, `DROP TABLE ${chg}`);
+        await run(conn, 'DROP TABLE _prev');
+        await run(conn, 'DROP TABLE _same');
       }
       const gone = deletions.get(src.table) ?? [];
       for (let i = 0; i < gone.length; i += 1000) {
         const list = gone.slice(i, i + 1000).join(',');
-        await conn.run(`INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
+        await run(conn, `INSERT INTO ${ids} SELECT id FROM ${target} WHERE id IN (${list})`);
+        await run(conn, `INSERT INTO ${old} SELECT ${prevCols(src)} FROM ${target} WHERE id IN (${list})`);
         const res = await conn.run(`DELETE FROM ${target} WHERE id IN (${list})`);
         const n = Number(res.rowsChanged);
         this.count(src.table, n, 'deleted');
@@ -427,7 +480,7 @@ export class WarehouseLoader {
     }
     const settingsChanged = settingsBefore !== (await this.settingsRow(conn));
     if (!changed && !settingsChanged) {
-      await conn.run('ROLLBACK');
+      await run(conn, 'ROLLBACK');
       return { changed: false, watermark, modelMs };
     }
     // Rates or settings (as-of date included) move every converted figure, and a file built by
@@ -444,7 +497,7 @@ export class WarehouseLoader {
     await this.writeMeta(conn, 'incremental', watermark);
     await this.opts.beforeCommit?.();
     this.phase('commit');
-    await conn.run('COMMIT');
+    await run(conn, 'COMMIT');
     return { changed: true, watermark, modelMs };
   }
 

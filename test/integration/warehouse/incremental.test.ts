@@ -112,6 +112,17 @@ async function randomChanges(db: Knex, ids: Record<string, number>, seed: number
     amount_minor: 4242,
     currency: 'USD',
   });
+  // A payment with neither company nor contact: its customer is its invoice's company (round 2
+  // moves that invoice to another company).
+  await db('payments').insert({
+    invoice_id: ids.INV4,
+    amount_minor: 500,
+    currency: 'USD',
+    method: 'card',
+    status: 'succeeded',
+    paid_at: '2024-04-20T00:00:00Z',
+    created_at: '2024-04-20T00:00:00Z',
+  });
   if (ids.R1) await paymentRecordChanges(db, ids, inv.id);
   // Hard deletes (trigger-logged) and an archive.
   await db('line_items').where({ id: ids.INV2L2 }).delete();
@@ -183,6 +194,9 @@ async function crossCustomerChanges(db: Knex, ids: Record<string, number>) {
   await db('line_items').where({ owner_type: 'subscription', owner_id: ids.S6 }).delete();
   await db('subscriptions').where({ id: ids.S6 }).delete();
   await db('invoices').where({ id: ids.INV3 }).update({ contact_id: x.id, updated_at: now });
+  // The invoice of round 1's company-less payment moves from C9 to C1 (neither changed otherwise
+  // in this round): so does the payment's customer, and its first-payment standing.
+  await db('invoices').where({ id: ids.INV4 }).update({ company_id: ids.C1, updated_at: now });
   // The contact moves to another company: everything reached through it changes customer.
   await db('contacts').where({ id: x.id }).update({ company_id: ids.C3, updated_at: now });
   // A refund moves to another payment (another invoice and customer).
@@ -296,6 +310,7 @@ describe('an incremental refresh updates the published file in place', () => {
       const before = await read(reports);
       expect(await read(sandbox)).toBe(before);
       const inode = statSync(path).ino;
+      const mtime = statSync(path).mtimeMs;
       // S1 goes from 100.00 to 250.00 a month from August 2024.
       await tdb
         .db('line_items')
@@ -328,6 +343,10 @@ describe('an incremental refresh updates the published file in place', () => {
       expect(sandboxDone).toBeGreaterThanOrEqual(committed);
       expect(await read(reports)).toBe(before + 15000);
       expect(statSync(path).ino).toBe(inode); // updated in place, not copied and swapped
+      // The refresh may live in the WAL only: any new read-only open replays it, and the file's
+      // mtime moves so the readers' and dashboards' file keys see a new warehouse.
+      expect(statSync(path).mtimeMs).toBeGreaterThan(mtime);
+      expect((await query(path, febMrr))[0].mrr_minor).toBe(before + 15000);
     } finally {
       reports.close();
       sandbox.close();
