@@ -1,18 +1,19 @@
 -- Dimensions: date, currency (+ daily conversion factors), customer, product.
 CREATE OR REPLACE TABLE dim_date AS
 -- Bounds come straight from the raw tables (no staging joins): a calendar may be wider than the
--- data, never narrower.
+-- data, never narrower. Column maxima before greatest(): the same bound (both skip NULLs), one
+-- plain aggregate per column instead of an expression per row.
 WITH bounds AS (
   SELECT least((SELECT min(issue_date) FROM raw_invoices),
                (SELECT CAST(min(created_at) AS DATE) FROM raw_payments),
                (SELECT min(start_date) FROM raw_subscriptions),
                (SELECT as_of FROM wh_settings)) AS lo,
          greatest((SELECT max(due_date) FROM raw_invoices),
-                  (SELECT CAST(max(greatest(created_at, paid_at, updated_at)) AS DATE) FROM raw_payments),
+                  (SELECT CAST(greatest(max(created_at), max(paid_at), max(updated_at)) AS DATE) FROM raw_payments),
                   -- Refunds, disputes and payouts can land after the last invoice or payment.
                   (SELECT CAST(max(refunded_at) AS DATE) FROM raw_refunds),
                   (SELECT CAST(max(opened_at) AS DATE) FROM raw_disputes),
-                  (SELECT max(greatest(arrival_date, CAST(initiated_at AS DATE))) FROM raw_payouts),
+                  (SELECT greatest(max(arrival_date), CAST(max(initiated_at) AS DATE)) FROM raw_payouts),
                   (SELECT CAST(max(occurred_at) AS DATE) FROM raw_balance_transactions),
                   (SELECT as_of FROM wh_settings)) AS hi
 )
