@@ -52,7 +52,7 @@ const SPLIT_OVER_SHARE = 1.5;
  * bytes, stays whole with 2 lanes and is halved with 3).
  */
 
-async function planPages(db: Knex, sources: SourceTable[], lanes: number): Promise<CopyPage[]> {
+export async function planPages(db: Knex, sources: SourceTable[], lanes: number): Promise<CopyPage[]> {
   const sizes = rowsOf<{ name: string; bytes: string }>(
     await db.raw(
       `select t.name, pg_relation_size(quote_ident(t.name)::regclass) as bytes from unnest(?::text[]) as t(name)`,
