@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ModelStatement, StatementRunner } from './models';
+import { traceTiming, type ModelStatement, type StatementRunner } from './models';
 import { rawName, SOURCES } from './sources';
 
 /**
@@ -300,12 +300,7 @@ function affectedSql(has: (table: string) => boolean): string[] {
 export async function run(duck: DuckDBConnection, sql: string): Promise<void> {
   const t0 = performance.now();
   await duck.run(sql);
-  trace(t0, sql);
-}
-
-function trace(t0: number, sql: string) {
-  if (process.env.LL_MODEL_TIMINGS)
-    console.log(`  ${Math.round(performance.now() - t0)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 90)}`);
+  traceTiming(t0, sql);
 }
 
 export async function prepareAffected(duck: DuckDBConnection): Promise<Record<string, number>> {
@@ -412,7 +407,7 @@ export async function scopedRunner(duck: DuckDBConnection): Promise<StatementRun
         }
         const t0 = performance.now();
         const gone = Number((await conn.run(`DELETE FROM ${main(st.name)} WHERE ${inScope}`)).rowsChanged);
-        trace(t0, `DELETE FROM ${st.name} WHERE …`);
+        traceTiming(t0, `DELETE FROM ${st.name} WHERE …`);
         await run(conn, `INSERT INTO ${main(st.name)} SELECT * FROM _new_slice`);
         if (gone || (await count(conn, 'SELECT count(*) FROM _new_slice'))) changed.add(st.name);
         return;

@@ -117,13 +117,17 @@ export async function runModels(
       } catch (err) {
         throw new Error(`model ${st.file}/${st.name} failed: ${(err as Error).message}`);
       }
-      if (process.env.LL_MODEL_TIMINGS) {
-        console.log(`model ${st.name} ${Math.round(performance.now() - s0)} ms`);
-      }
+      traceTiming(s0, `model ${st.name}`);
     }
     if (current) timings[current] = Math.round(performance.now() - t0);
   } finally {
     for (const s of settings) await duck.run(`RESET ${s.name}`);
   }
   return timings;
+}
+
+/** Under LL_MODEL_TIMINGS, prints how long a model statement or refresh step took (profiling). */
+export function traceTiming(t0: number, label: string) {
+  if (process.env.LL_MODEL_TIMINGS)
+    console.log(`  ${Math.round(performance.now() - t0)} ms  ${label.replace(/\s+/g, ' ').slice(0, 90)}`);
 }
